@@ -1,0 +1,15 @@
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS hwlock_lib EXPORT hwlockTargets
+        ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+        LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/hwlock DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT hwlockTargets NAMESPACE hwlock:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hwlock)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hwlockConfig.cmake.in
+                              ${PROJECT_BINARY_DIR}/hwlockConfig.cmake
+                              INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hwlock)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/hwlockConfigVersion.cmake
+                                 COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/hwlockConfig.cmake ${PROJECT_BINARY_DIR}/hwlockConfigVersion.cmake
+        DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hwlock)

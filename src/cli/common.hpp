@@ -1,0 +1,62 @@
+// Shared plumbing of the CLI verbs: registration, errors, progress, JSON output.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "hwlock/error.hpp"
+
+namespace hwlock::cli {
+
+// Each verb registers a subcommand and the function that runs it (returns the exit code).
+struct Verbs {
+  std::vector<std::pair<CLI::App*, std::function<int()>>> entries;
+  void add(CLI::App* sub, std::function<int()> run) { entries.emplace_back(sub, std::move(run)); }
+};
+
+void register_inspect(CLI::App& app, Verbs& verbs);
+void register_keygen(CLI::App& app, Verbs& verbs);
+void register_lock(CLI::App& app, Verbs& verbs);
+void register_unlock(CLI::App& app, Verbs& verbs);
+void register_verify(CLI::App& app, Verbs& verbs);
+void register_demo(CLI::App& app, Verbs& verbs);
+
+// Prints "hwlock: error: <message>" to stderr and returns the error's exit code.
+int report(const Error& error, bool json = false);
+
+// Prints a JSON document to stdout (pretty, one trailing newline).
+void print_json(const nlohmann::json& j);
+
+// A progress bar on stderr, drawn only when stderr is a terminal (or HWLOCK_PROGRESS=1).
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  ~Progress();
+  void operator()(std::uint64_t done, std::uint64_t total);
+  std::function<void(std::uint64_t, std::uint64_t)> fn() {
+    return [this](std::uint64_t d, std::uint64_t t) { (*this)(d, t); };
+  }
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_, last_;
+};
+
+std::string human_bytes(double bytes);
+
+}  // namespace hwlock::cli
+
+namespace hwlock {
+class KeyFileSource;
+}
+namespace hwlock::cli {
+// Opens a key file, printing a warning to stderr if its permissions are too open.
+Result<std::unique_ptr<KeyFileSource>> open_key_file(const std::string& path);
+}  // namespace hwlock::cli

@@ -1,0 +1,25 @@
+// hwlock: lock machine-learning models into hardware.
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"hwlock: lock machine-learning models into hardware"};
+  app.set_version_flag("--version", std::string("hwlock ") + HWLOCK_VERSION);
+  app.require_subcommand(1);
+  hwlock::cli::Verbs verbs;
+  hwlock::cli::register_inspect(app, verbs);
+  hwlock::cli::register_keygen(app, verbs);
+  hwlock::cli::register_lock(app, verbs);
+  hwlock::cli::register_unlock(app, verbs);
+  hwlock::cli::register_verify(app, verbs);
+  hwlock::cli::register_demo(app, verbs);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    // CLI11 reports --help/--version as "errors" with code 0; every real parse error is usage.
+    return rc == 0 ? 0 : hwlock::exit_code(hwlock::Errc::usage);
+  }
+  for (auto& [sub, run] : verbs.entries)
+    if (sub->parsed()) return run();
+  return hwlock::exit_code(hwlock::Errc::usage);
+}

@@ -1,0 +1,46 @@
+// Fast-path dispatch: the CPU is probed once; anything without a kernel runs the reference.
+#include <algorithm>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#include "numfmt_internal.hpp"
+
+namespace hwlock::numfmt {
+
+Isa detected_isa() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  static const Isa isa = [] {
+    __builtin_cpu_init();
+    // F16C is CPUID.1:ECX bit 29; clang's __builtin_cpu_supports does not know "f16c".
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+    return __builtin_cpu_supports("avx2") && f16c ? Isa::avx2_f16c : Isa::scalar;
+  }();
+  return isa;
+#else
+  return Isa::scalar;
+#endif
+}
+
+Status fake_quantize(const FormatSpec& spec, std::span<const float> in, std::span<float> out,
+                     TensorShape shape, QuantStats* stats, Isa isa) {
+  isa = std::min(isa, detected_isa());
+  const bool kernel = isa == Isa::avx2_f16c && stats == nullptr &&
+                      (spec.format == Format::bf16 || spec.format == Format::fp16) &&
+                      spec == default_spec(spec.format) && in.size() == out.size() &&
+                      in.size() == shape.size() &&
+                      (shape.cols == 0 || shape.rows <= in.size() / shape.cols);
+  if (!kernel) return fake_quantize_ref(spec, in, out, shape, stats);
+  std::size_t done = 0;
+#if defined(__x86_64__) || defined(__i386__)
+  done = spec.format == Format::bf16
+             ? detail::fake_quantize_bf16_avx2(in.data(), out.data(), in.size())
+             : detail::fake_quantize_fp16_f16c(in.data(), out.data(), in.size());
+#endif
+  for (std::size_t i = done; i < in.size(); ++i)
+    out[i] = decode_element_ref(spec.element, encode_element_ref(spec.element, in[i]).code);
+  return {};
+}
+
+}  // namespace hwlock::numfmt
