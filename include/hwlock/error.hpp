@@ -70,6 +70,13 @@ enum class Errc : int {
   dataset_checksum = 82,  // dataset file content differs from the pinned SHA-256
   torch = 83,             // libtorch reported a failure (c10::Error caught at the workbench edge)
   model_mismatch = 84,    // tensors do not fit the model architecture (names, shapes, dtypes)
+
+  // Fuzzy extractor (code-offset over repetition + BCH; include/hwlock/fuzzy.hpp).
+  fuzzy_bad_params = 90,       // code parameters, response length, mask or bias estimates invalid
+  fuzzy_helper_invalid = 91,   // helper-data record malformed (magic, version, sizes, padding)
+  fuzzy_helper_tampered = 92,  // helper-data MAC mismatch: record modified, or another context
+  fuzzy_decode_failed = 93,    // too many bit errors: another device, or noise beyond the code
+  fuzzy_low_entropy = 94,      // residual min-entropy after the helper-data leak below threshold
 };
 
 // Stable short name of an error code ("st_header_too_large"), for --json output.

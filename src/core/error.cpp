@@ -47,6 +47,11 @@ const char* errc_name(Errc code) noexcept {
     HWLOCK_ERRC_CASE(dataset_checksum)
     HWLOCK_ERRC_CASE(torch)
     HWLOCK_ERRC_CASE(model_mismatch)
+    HWLOCK_ERRC_CASE(fuzzy_bad_params)
+    HWLOCK_ERRC_CASE(fuzzy_helper_invalid)
+    HWLOCK_ERRC_CASE(fuzzy_helper_tampered)
+    HWLOCK_ERRC_CASE(fuzzy_decode_failed)
+    HWLOCK_ERRC_CASE(fuzzy_low_entropy)
 #undef HWLOCK_ERRC_CASE
   }
   return "unknown";
