@@ -184,13 +184,13 @@ class FakeSource final : public FingerprintSource {
 };
 
 // Builds a source of `kind` from its public parameters (an object; {} = defaults):
-//   "numeric"  {}
-//   "timing"   {"rounds", "min_rounds", "budget_ms", "bins_per_octave", "bits_per_ratio",
-//   "offsets"} "puf-sim"  {"type": "sram"|"arbiter", "device_seed", "noise_seed", "bit_error_rate",
-//   "bits",
-//               "challenge", "cells", "temperature_c", "temperature_drift", "age_years",
-//               "ageing_drift"}   (see hwlock/puf.hpp)
-//   "puf-file" {"path", "bits", "challenge"}
+//   "numeric"   {}
+//   "timing"    {"rounds", "min_rounds", "budget_ms", "bins_per_octave", "bits_per_ratio",
+//                "offsets"}
+//   "puf-sim"   {"type": "sram"|"arbiter", "device_seed", "noise_seed", "bit_error_rate", "bits",
+//                "challenge", "cells", "temperature_c", "temperature_drift", "age_years",
+//                "ageing_drift"}   (see hwlock/puf.hpp)
+//   "puf-file"  {"path", "bits", "challenge"}
 // Errors: fp_unknown_source (kind not registered), fp_bad_params (unknown key, wrong type, range).
 Result<std::unique_ptr<FingerprintSource>> make_source(std::string_view kind,
                                                        const nlohmann::json& params = {});

@@ -25,6 +25,7 @@ void register_lock(CLI::App& app, Verbs& verbs);
 void register_unlock(CLI::App& app, Verbs& verbs);
 void register_verify(CLI::App& app, Verbs& verbs);
 void register_demo(CLI::App& app, Verbs& verbs);
+void register_fingerprint(CLI::App& app, Verbs& verbs);
 
 // Prints "hwlock: error: <message>" to stderr and returns the error's exit code.
 int report(const Error& error, bool json = false);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   hwlock::cli::register_unlock(app, verbs);
   hwlock::cli::register_verify(app, verbs);
   hwlock::cli::register_demo(app, verbs);
+  hwlock::cli::register_fingerprint(app, verbs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,98 @@
+// hwlock fingerprint [--source S] [--params JSON] [--repeat N] [--show-bits] [--json]
+//
+// Measures this device. Prints a measurement id (a non-cryptographic hash, to compare runs), the
+// field layout and, for timing, the measured ratios. The bits themselves are what device keys are
+// derived from, so they are printed only on request (--show-bits).
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "common.hpp"
+#include "hwlock/fingerprint.hpp"
+
+namespace hwlock::cli {
+namespace {
+
+struct FingerprintArgs {
+  std::string source = "numeric";
+  std::string params = "{}";
+  unsigned repeat = 1;
+  bool show_bits = false, json = false;
+};
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+int run_fingerprint(const FingerprintArgs& a) {
+  nlohmann::json params;
+  try {
+    params = nlohmann::json::parse(a.params);
+  } catch (const nlohmann::json::exception& e) {
+    return report(fail(Errc::usage, std::string("--params is not JSON: ") + e.what()), a.json);
+  }
+  auto source = fingerprint::make_source(a.source, params);
+  if (!source) return report(source.error(), a.json);
+  nlohmann::json runs = nlohmann::json::array();
+  std::optional<fingerprint::Measurement> first;
+  std::size_t identical = 0;
+  for (unsigned i = 0; i < std::max(1u, a.repeat); ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto m = (*source)->measure();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (!m) return report(m.error(), a.json);
+    if (!first) first = *m;
+    identical += m->bits == first->bits ? 1 : 0;
+    nlohmann::json run{{"measurement_id", hex64(m->hash())},
+                       {"milliseconds", ms},
+                       {"hamming_to_first", fingerprint::hamming_distance(m->bits, first->bits)}};
+    if (!m->raw.empty()) run["raw"] = m->raw;
+    if (a.show_bits) run["bits_hex"] = m->bits.to_hex();
+    runs.push_back(run);
+  }
+  nlohmann::json fields = nlohmann::json::array();
+  for (const auto& f : first->fields)
+    fields.push_back({{"name", f.name}, {"offset", f.offset}, {"width", f.width}});
+  if (a.json) {
+    print_json({{"ok", true},
+                {"source", a.source},
+                {"params", (*source)->params()},
+                {"bits", first->bits.size()},
+                {"platform_bits", first->platform.size()},
+                {"fields", fields},
+                {"runs", runs},
+                {"identical_runs", identical}});
+    return 0;
+  }
+  std::cout << "source " << a.source << ": " << first->bits.size() << " bits in "
+            << first->fields.size() << " fields (+" << first->platform.size()
+            << " platform bits read from the CPU)\n";
+  for (const auto& r : runs)
+    std::cout << "  measurement " << r["measurement_id"].get<std::string>() << "  "
+              << r["milliseconds"].get<double>() << " ms, "
+              << r["hamming_to_first"].get<std::size_t>() << " bits differ from the first\n";
+  std::cout << identical << " of " << runs.size() << " measurements identical\n";
+  return 0;
+}
+
+}  // namespace
+
+void register_fingerprint(CLI::App& app, Verbs& verbs) {
+  auto args = std::make_shared<FingerprintArgs>();
+  auto* sub = app.add_subcommand("fingerprint", "Measure this device's fingerprint");
+  sub->add_option("--source", args->source, "numeric | timing | puf-sim | puf-file")
+      ->check(CLI::IsMember({"numeric", "timing", "puf-sim", "puf-file"}))
+      ->capture_default_str();
+  sub->add_option("--params", args->params, "Source parameters as a JSON object")
+      ->capture_default_str();
+  sub->add_option("--repeat", args->repeat, "Measure N times and compare")->capture_default_str();
+  sub->add_flag("--show-bits", args->show_bits,
+                "Also print the raw bits (sensitive: device keys derive from them)");
+  sub->add_flag("--json", args->json, "Print JSON");
+  verbs.add(sub, [args] { return run_fingerprint(*args); });
+}
+
+}  // namespace hwlock::cli

@@ -1,0 +1,67 @@
+// hwlock fingerprint, natively and on the "other hardware" this machine can really run.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+
+namespace {
+
+using hwlock::test::run;
+
+const std::string kCli = HWLOCK_CLI_PATH;
+
+nlohmann::json measure(const std::string& prefix, const std::string& args) {
+  auto r = run(prefix + kCli + " fingerprint --json " + args + " 2>/dev/null");
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return nlohmann::json::parse(r.out.substr(r.out.find('{')));
+}
+
+bool have(const char* tool) {
+  return run(std::string("command -v ") + tool).exit_code == 0;
+}
+
+// A sanitizer-instrumented binary cannot run under valgrind or qemu-user (shadow memory).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+
+TEST(FingerprintCli, NumericIsIdenticalAcrossRunsAndProcesses) {
+  auto a = measure("", "--repeat 3");
+  EXPECT_EQ(a["identical_runs"], 3);
+  EXPECT_GT(a["bits"].get<int>(), 500);
+  auto b = measure("", "");
+  EXPECT_EQ(a["runs"][0]["measurement_id"], b["runs"][0]["measurement_id"]);
+  EXPECT_FALSE(a["runs"][0].contains("bits_hex")) << "bits are printed only on request";
+}
+
+TEST(FingerprintCli, NumericDiffersUnderQemu) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer build";
+  if (!have("qemu-x86_64")) GTEST_SKIP() << "qemu-user not installed";
+  auto native = measure("", "");
+  auto emulated = measure("qemu-x86_64 ", "");
+  EXPECT_NE(native["runs"][0]["measurement_id"], emulated["runs"][0]["measurement_id"]);
+}
+
+TEST(FingerprintCli, NumericDiffersUnderValgrind) {
+  if (kSanitized) GTEST_SKIP() << "sanitizer build";
+  if (!have("valgrind")) GTEST_SKIP() << "valgrind not installed";
+  auto native = measure("", "");
+  auto emulated = measure("valgrind -q ", "");
+  EXPECT_NE(native["runs"][0]["measurement_id"], emulated["runs"][0]["measurement_id"]);
+}
+
+TEST(FingerprintCli, PufSimulatorAndErrors) {
+  auto p = measure("",
+                   "--source puf-sim --params '{\"device_seed\": 7, \"bit_error_rate\": 0.1}' "
+                   "--repeat 3");
+  EXPECT_GT(p["bits"].get<int>(), 0);
+  EXPECT_GT(p["runs"][1]["hamming_to_first"].get<int>(), 0) << "a 10 % noisy PUF varies";
+  EXPECT_EQ(run(kCli + " fingerprint --params '{'").exit_code, 2);
+  EXPECT_EQ(run(kCli + " fingerprint --source puf-sim --params '{\"nope\": 1}'").exit_code, 71);
+  EXPECT_EQ(run(kCli + " fingerprint --source gpu").exit_code, 2);
+}
+
+}  // namespace
