@@ -4,7 +4,8 @@ include(CMakePackageConfigHelpers)
 install(TARGETS hwlock_lib EXPORT hwlockTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/hwlock DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/hwlock DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
+        PATTERN ml EXCLUDE)  # workbench headers need libtorch; the installed library is the runtime
 install(EXPORT hwlockTargets NAMESPACE hwlock:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hwlock)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/hwlockConfig.cmake.in
                               ${PROJECT_BINARY_DIR}/hwlockConfig.cmake

@@ -139,6 +139,19 @@ Status aes256_ctr_xor_parallel(std::span<const std::byte, kKeySize> key,
                                std::span<const std::byte, kIvSize> iv, std::uint64_t byte_offset,
                                ByteSpan in, MutableByteSpan out, unsigned threads);
 
+// X25519 (RFC 7748) Diffie-Hellman, for envelope keys: a device derives its private key from its
+// fingerprint; its public key goes in the public device record, so a model can be locked for the
+// device anywhere without any device secret.
+inline constexpr std::size_t kX25519Size = 32;
+// The public key of `private_key` (clamped as RFC 7748 specifies).
+Status x25519_public(std::span<const std::byte, kX25519Size> private_key,
+                     std::span<std::byte, kX25519Size> public_key);
+// The shared secret of `private_key` and `peer_public`. Fails on an all-zero result (a
+// small-order peer key), as RFC 7748 section 6.1 recommends.
+Status x25519_shared(std::span<const std::byte, kX25519Size> private_key,
+                     std::span<const std::byte, kX25519Size> peer_public,
+                     std::span<std::byte, kX25519Size> shared);
+
 // Hex helpers (lowercase). from_hex fails on odd length or a non-hex digit.
 std::string to_hex(ByteSpan data);
 Result<std::vector<std::byte>> from_hex(std::string_view hex);

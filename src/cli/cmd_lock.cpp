@@ -10,12 +10,13 @@ namespace {
 
 struct LockArgs {
   std::string in, out, key_file, scheme = "aes";
+  std::vector<std::string> devices;
   bool no_key_check = false, force = false, json = false;
   unsigned threads = 0;
 };
 
 int run_lock(const LockArgs& a) {
-  auto source = open_key_file(a.key_file);
+  auto source = lock_source(a.key_file, a.devices);
   if (!source) return report(source.error(), a.json);
   LockOptions opt;
   opt.key_check = !a.no_key_check;
@@ -55,7 +56,10 @@ void register_lock(CLI::App& app, Verbs& verbs) {
   auto* sub = app.add_subcommand("lock", "Lock a safetensors model into a .hwlock container");
   sub->add_option("input", args->in, "safetensors model")->required();
   sub->add_option("-o,--output", args->out, "Container to write")->required();
-  sub->add_option("--key-file", args->key_file, "Master key file (hwlock keygen)")->required();
+  sub->add_option("--key-file", args->key_file, "Master key file (hwlock keygen)");
+  sub->add_option("--device", args->devices,
+                  "Device record (hwlock enroll); repeat to lock for a fleet")
+      ->excludes("--key-file");
   sub->add_option("--scheme", args->scheme, "Parameter transformation")
       ->check(CLI::IsMember({"aes"}))
       ->capture_default_str();

@@ -15,7 +15,7 @@ struct UnlockArgs {
 };
 
 int run_unlock(const UnlockArgs& a) {
-  auto source = open_key_file(a.key_file);
+  auto source = unlock_source(a.key_file);
   if (!source) return report(source.error(), a.json);
   UnlockOptions opt;
   opt.overwrite = a.force;
@@ -39,7 +39,8 @@ void register_unlock(CLI::App& app, Verbs& verbs) {
       "unlock", "Write the unlocked model to a safetensors file (the weights leave the lock!)");
   sub->add_option("input", args->in, ".hwlock container")->required();
   sub->add_option("-o,--output", args->out, "safetensors file to write")->required();
-  sub->add_option("--key-file", args->key_file, "Master key file")->required();
+  sub->add_option("--key-file", args->key_file,
+                  "Master key file (default: re-measure this device)");
   sub->add_flag("--force", args->force, "Replace an existing output");
   sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();

@@ -15,7 +15,7 @@ struct VerifyArgs {
 };
 
 int run_verify(const VerifyArgs& a) {
-  auto source = open_key_file(a.key_file);
+  auto source = unlock_source(a.key_file);
   if (!source) return report(source.error(), a.json);
   Progress progress("verify");
   auto r = verify(a.locked, **source, a.against, a.threads, progress.fn());
@@ -48,7 +48,8 @@ void register_verify(CLI::App& app, Verbs& verbs) {
   auto args = std::make_shared<VerifyArgs>();
   auto* sub = app.add_subcommand("verify", "Check that a container unlocks with a key");
   sub->add_option("locked", args->locked, ".hwlock container")->required();
-  sub->add_option("--key-file", args->key_file, "Master key file")->required();
+  sub->add_option("--key-file", args->key_file,
+                  "Master key file (default: re-measure this device)");
   sub->add_option("--against", args->against, "Original model to compare with, bit for bit");
   sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();

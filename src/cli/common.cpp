@@ -78,3 +78,66 @@ Result<std::unique_ptr<KeyFileSource>> open_key_file(const std::string& path) {
 }
 
 }  // namespace hwlock::cli
+
+#include <fstream>
+
+#include "hwlock/device.hpp"
+
+namespace hwlock::cli {
+
+Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file) {
+  if (key_file.empty()) return std::unique_ptr<KeySource>(device::DeviceKeySource::live());
+  HWLOCK_ASSIGN(auto src, open_key_file(key_file));
+  return std::unique_ptr<KeySource>(std::move(src));
+}
+
+Result<std::unique_ptr<KeySource>> lock_source(const std::string& key_file,
+                                               const std::vector<std::string>& devices) {
+  if (!key_file.empty() && !devices.empty())
+    return fail(Errc::usage, "give either --key-file or --device, not both");
+  if (!key_file.empty()) {
+    HWLOCK_ASSIGN(auto src, open_key_file(key_file));
+    return std::unique_ptr<KeySource>(std::move(src));
+  }
+  if (devices.empty()) return fail(Errc::usage, "give --key-file or at least one --device");
+  std::vector<nlohmann::json> records;
+  for (const auto& path : devices) {
+    std::ifstream in(path);
+    if (!in) return fail(Errc::key_source, path + ": cannot open device record");
+    try {
+      records.push_back(nlohmann::json::parse(in));
+    } catch (const nlohmann::json::exception& e) {
+      return fail(Errc::key_source, path + ": device record is not JSON: " + e.what());
+    }
+    HWLOCK_TRY(device::validate_record(records.back(), path));
+  }
+  HWLOCK_ASSIGN(auto src, device::DeviceKeySource::for_lock(std::move(records)));
+  return std::unique_ptr<KeySource>(std::move(src));
+}
+
+}  // namespace hwlock::cli
+
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace hwlock::cli {
+
+bool is_workbench_verb(std::string_view verb) {
+  static constexpr std::array<std::string_view, 2> kVerbs = {"train", "eval"};
+  return std::find(kVerbs.begin(), kVerbs.end(), verb) != kVerbs.end();
+}
+
+int exec_workbench(char** argv) {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto ml = (ec ? std::filesystem::path(argv[0]) : self).parent_path() / "hwlock-ml";
+  ::execv(ml.c_str(), argv);
+  return report(fail(Errc::usage, std::string(argv[1]) + ": the workbench (" + ml.string() +
+                                      ") is not available: " + std::strerror(errno) +
+                                      "; build hwlock with libtorch (HWLOCK_WITH_TORCH=ON)"));
+}
+
+}  // namespace hwlock::cli

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "hwlock/error.hpp"
@@ -26,6 +29,15 @@ void register_unlock(CLI::App& app, Verbs& verbs);
 void register_verify(CLI::App& app, Verbs& verbs);
 void register_demo(CLI::App& app, Verbs& verbs);
 void register_fingerprint(CLI::App& app, Verbs& verbs);
+void register_enroll(CLI::App& app, Verbs& verbs);
+void register_train(CLI::App& app, Verbs& verbs);  // workbench builds only
+void register_eval(CLI::App& app, Verbs& verbs);   // workbench builds only
+
+// True for verbs that belong to the libtorch workbench (hwlock-ml).
+bool is_workbench_verb(std::string_view verb);
+// Replaces this process with hwlock-ml from this binary's directory, same arguments. Returns an
+// exit code only if that fails (the workbench was not built).
+int exec_workbench(char** argv);
 
 // Prints "hwlock: error: <message>" to stderr and returns the error's exit code.
 int report(const Error& error, bool json = false);
@@ -56,8 +68,14 @@ std::string human_bytes(double bytes);
 
 namespace hwlock {
 class KeyFileSource;
-}
+class KeySource;
+}  // namespace hwlock
 namespace hwlock::cli {
 // Opens a key file, printing a warning to stderr if its permissions are too open.
 Result<std::unique_ptr<KeyFileSource>> open_key_file(const std::string& path);
+// Unlocking: the key file if given, else the live device (re-measured, matched to the envelopes).
+Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file);
+// Locking: a key file, or device records (one envelope each).
+Result<std::unique_ptr<KeySource>> lock_source(const std::string& key_file,
+                                               const std::vector<std::string>& devices);
 }  // namespace hwlock::cli

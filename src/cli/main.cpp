@@ -2,9 +2,14 @@
 #include "common.hpp"
 
 int main(int argc, char** argv) {
+  // Workbench verbs run in hwlock-ml (libtorch), installed next to this binary.
+  if (argc > 1 && hwlock::cli::is_workbench_verb(argv[1])) return hwlock::cli::exec_workbench(argv);
   CLI::App app{"hwlock: lock machine-learning models into hardware"};
   app.set_version_flag("--version", std::string("hwlock ") + HWLOCK_VERSION);
   app.require_subcommand(1);
+  app.footer(
+      "Workbench verbs (train, eval) run in hwlock-ml, next to this binary, when built "
+      "with libtorch.");
   hwlock::cli::Verbs verbs;
   hwlock::cli::register_inspect(app, verbs);
   hwlock::cli::register_keygen(app, verbs);
@@ -13,6 +18,7 @@ int main(int argc, char** argv) {
   hwlock::cli::register_verify(app, verbs);
   hwlock::cli::register_demo(app, verbs);
   hwlock::cli::register_fingerprint(app, verbs);
+  hwlock::cli::register_enroll(app, verbs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

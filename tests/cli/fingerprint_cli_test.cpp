@@ -65,3 +65,30 @@ TEST(FingerprintCli, PufSimulatorAndErrors) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DeviceCli, EnrollLockUnlockHereButNotUnderEmulation) {
+  hwlock::test::TempDir dir;
+  const auto q = [](const std::filesystem::path& p) { return hwlock::test::quote(p); };
+  ASSERT_EQ(run(kCli + " demo --quick --dir " + q(dir.path()) + " >/dev/null").exit_code, 0);
+  auto e = run(kCli + " enroll --json -o " + q(dir / "numeric.json"));
+  ASSERT_EQ(e.exit_code, 0) << e.out;
+  auto l = run(kCli + " lock " + q(dir / "model.safetensors") + " -o " + q(dir / "d.hwlock") +
+               " --device " + q(dir / "numeric.json"));
+  ASSERT_EQ(l.exit_code, 0) << l.out;
+  auto v =
+      run(kCli + " verify " + q(dir / "d.hwlock") + " --against " + q(dir / "model.safetensors"));
+  EXPECT_EQ(v.exit_code, 0) << v.out;
+  auto both = run(kCli + " lock " + q(dir / "model.safetensors") + " -o " + q(dir / "x") +
+                  " --device " + q(dir / "numeric.json") + " --key-file " + q(dir / "device.key"));
+  EXPECT_EQ(both.exit_code, 2) << both.out;
+  if (kSanitized || !have("qemu-x86_64")) GTEST_SKIP() << "no qemu run in this build";
+  auto emulated = run("qemu-x86_64 " + kCli + " unlock " + q(dir / "d.hwlock") + " -o " +
+                      q(dir / "stolen.safetensors"));
+  EXPECT_EQ(emulated.exit_code, 44) << emulated.out;
+  EXPECT_NE(emulated.out.find("locked for a different device or key"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "stolen.safetensors"));
+}
+
+}  // namespace

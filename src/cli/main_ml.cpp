@@ -1,0 +1,30 @@
+// hwlock-ml: the workbench verbs (libtorch). Users normally reach it through `hwlock train|eval`.
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include "common.hpp"
+
+int main(int argc, char** argv) {
+  // libtorch's OpenMP spins between parallel regions; on a loaded 2-core machine that makes
+  // training many times slower. The policy is read at start-up, so set it and start again.
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+    ::execv("/proc/self/exe", argv);  // on failure, continue with the default policy
+  }
+  CLI::App app{"hwlock-ml: the hwlock workbench (training and evaluation with libtorch)"};
+  app.set_version_flag("--version", std::string("hwlock-ml ") + HWLOCK_VERSION);
+  app.require_subcommand(1);
+  hwlock::cli::Verbs verbs;
+  hwlock::cli::register_train(app, verbs);
+  hwlock::cli::register_eval(app, verbs);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : hwlock::exit_code(hwlock::Errc::usage);
+  }
+  for (auto& [sub, run] : verbs.entries)
+    if (sub->parsed()) return run();
+  return hwlock::exit_code(hwlock::Errc::usage);
+}

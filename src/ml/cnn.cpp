@@ -1,0 +1,34 @@
+// LeNet-style CNN: two 5x5 convolutions with max pooling, two fully connected layers.
+#include "zoo.hpp"
+
+namespace hwlock::ml::detail {
+namespace {
+
+class Cnn final : public Net {
+ public:
+  Cnn()
+      : conv1_(register_module("conv1",
+                               torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 32, 5).padding(2)))),
+        conv2_(register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 5)))),
+        fc1_(register_module("fc1", torch::nn::Linear(64 * 5 * 5, 256))),
+        fc2_(register_module("fc2", torch::nn::Linear(256, kNumClasses))) {}
+
+  torch::Tensor forward(const torch::Tensor& x) override {
+    auto h = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);  // 32 x 14 x 14
+    h = torch::max_pool2d(torch::relu(conv2_->forward(h)), 2);       // 64 x 5 x 5
+    h = torch::relu(fc1_->forward(h.flatten(1)));
+    return fc2_->forward(h);
+  }
+
+ private:
+  torch::nn::Conv2d conv1_, conv2_;
+  torch::nn::Linear fc1_, fc2_;
+};
+
+}  // namespace
+
+std::shared_ptr<Net> make_cnn() {
+  return std::make_shared<Cnn>();
+}
+
+}  // namespace hwlock::ml::detail
