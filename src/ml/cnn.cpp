@@ -1,4 +1,5 @@
 // LeNet-style CNN: two 5x5 convolutions with max pooling, two fully connected layers.
+#include "layers.hpp"
 #include "zoo.hpp"
 
 namespace hwlock::ml::detail {
@@ -14,10 +15,11 @@ class Cnn final : public Net {
         fc2_(register_module("fc2", torch::nn::Linear(256, kNumClasses))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto h = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);  // 32 x 14 x 14
-    h = torch::max_pool2d(torch::relu(conv2_->forward(h)), 2);       // 64 x 5 x 5
-    h = torch::relu(fc1_->forward(h.flatten(1)));
-    return fc2_->forward(h);
+    const auto n = numerics_ref();
+    auto h = torch::max_pool2d(torch::relu(conv2d(n, x, conv1_)), 2);  // 32 x 14 x 14
+    h = torch::max_pool2d(torch::relu(conv2d(n, h, conv2_)), 2);       // 64 x 5 x 5
+    h = torch::relu(linear(n, h.flatten(1), fc1_));
+    return linear(n, h, fc2_);
   }
 
  private:

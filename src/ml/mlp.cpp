@@ -1,4 +1,5 @@
 // MLP 784-256-256-10 (PyTorch names fc1, fc2, fc3).
+#include "layers.hpp"
 #include "zoo.hpp"
 
 namespace hwlock::ml::detail {
@@ -12,9 +13,10 @@ class Mlp final : public Net {
         fc3_(register_module("fc3", torch::nn::Linear(256, kNumClasses))) {}
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto h = torch::relu(fc1_->forward(x.flatten(1)));
-    h = torch::relu(fc2_->forward(h));
-    return fc3_->forward(h);
+    const auto n = numerics_ref();
+    auto h = torch::relu(linear(n, x.flatten(1), fc1_));
+    h = torch::relu(linear(n, h, fc2_));
+    return linear(n, h, fc3_);
   }
 
  private:

@@ -3,6 +3,7 @@
 // where the shape changes is a 1x1 convolution + BatchNorm ("option B").
 #include <vector>
 
+#include "layers.hpp"
 #include "zoo.hpp"
 
 namespace hwlock::ml::detail {
@@ -15,31 +16,37 @@ torch::nn::Conv2d conv3x3(std::int64_t in, std::int64_t out, std::int64_t stride
 
 class BasicBlock final : public torch::nn::Module {
  public:
-  BasicBlock(std::int64_t in, std::int64_t out, std::int64_t stride)
-      : conv1_(register_module("conv1", conv3x3(in, out, stride))),
+  BasicBlock(NumericsRef numerics, std::int64_t in, std::int64_t out, std::int64_t stride)
+      : numerics_(std::move(numerics)),
+        conv1_(register_module("conv1", conv3x3(in, out, stride))),
         bn1_(register_module("bn1", torch::nn::BatchNorm2d(out))),
         conv2_(register_module("conv2", conv3x3(out, out, 1))),
         bn2_(register_module("bn2", torch::nn::BatchNorm2d(out))) {
-    if (stride != 1 || in != out)
-      downsample_ = register_module(
-          "downsample",
-          torch::nn::Sequential(
-              torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
-              torch::nn::BatchNorm2d(out)));
+    if (stride != 1 || in != out) {
+      // A Sequential of (conv, bn) keeps torchvision's names downsample.0 / downsample.1.
+      down_conv_ =
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 1).stride(stride).bias(false));
+      down_bn_ = torch::nn::BatchNorm2d(out);
+      downsample_ = register_module("downsample", torch::nn::Sequential(down_conv_, down_bn_));
+    }
   }
 
   torch::Tensor forward(const torch::Tensor& x) {
-    auto h = torch::relu(bn1_->forward(conv1_->forward(x)));
-    h = bn2_->forward(conv2_->forward(h));
-    return torch::relu(h + (downsample_ ? downsample_->forward(x) : x));
+    const auto& n = numerics_;
+    auto h = torch::relu(bn1_->forward(conv2d(n, x, conv1_)));
+    h = bn2_->forward(conv2d(n, h, conv2_));
+    return torch::relu(h + (downsample_ ? down_bn_->forward(conv2d(n, x, down_conv_)) : x));
   }
 
  private:
+  NumericsRef numerics_;
   torch::nn::Conv2d conv1_;
   torch::nn::BatchNorm2d bn1_;
   torch::nn::Conv2d conv2_;
   torch::nn::BatchNorm2d bn2_;
   torch::nn::Sequential downsample_{nullptr};
+  torch::nn::Conv2d down_conv_{nullptr};
+  torch::nn::BatchNorm2d down_bn_{nullptr};
 };
 
 class ResNet20 final : public Net {
@@ -52,7 +59,8 @@ class ResNet20 final : public Net {
     for (int stage = 0; stage < 3; ++stage) {
       torch::nn::ModuleList layer;
       for (int i = 0; i < 3; ++i) {
-        auto block = std::make_shared<BasicBlock>(in, widths[stage], (stage > 0 && i == 0) ? 2 : 1);
+        auto block = std::make_shared<BasicBlock>(numerics_ref(), in, widths[stage],
+                                                  (stage > 0 && i == 0) ? 2 : 1);
         layer->push_back(block);
         blocks_.push_back(block);
         in = widths[stage];
@@ -72,10 +80,11 @@ class ResNet20 final : public Net {
   }
 
   torch::Tensor forward(const torch::Tensor& x) override {
-    auto h = torch::relu(bn1_->forward(conv1_->forward(x)));  // 16 x 28 x 28
-    for (auto& b : blocks_) h = b->forward(h);                // 64 x 7 x 7
+    const auto n = numerics_ref();
+    auto h = torch::relu(bn1_->forward(conv2d(n, x, conv1_)));  // 16 x 28 x 28
+    for (auto& b : blocks_) h = b->forward(h);                  // 64 x 7 x 7
     h = torch::adaptive_avg_pool2d(h, {1, 1}).flatten(1);
-    return fc_->forward(h);
+    return linear(n, h, fc_);
   }
 
  private:

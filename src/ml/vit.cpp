@@ -3,6 +3,7 @@
 #include <cmath>
 #include <vector>
 
+#include "layers.hpp"
 #include "zoo.hpp"
 
 namespace hwlock::ml::detail {
@@ -13,47 +14,53 @@ constexpr std::int64_t kTokens = (28 / kPatch) * (28 / kPatch) + 1;
 
 class Attention final : public torch::nn::Module {
  public:
-  Attention()
-      : qkv_(register_module("qkv", torch::nn::Linear(kDim, 3 * kDim))),
+  explicit Attention(NumericsRef numerics)
+      : numerics_(std::move(numerics)),
+        qkv_(register_module("qkv", torch::nn::Linear(kDim, 3 * kDim))),
         proj_(register_module("proj", torch::nn::Linear(kDim, kDim))) {}
 
   torch::Tensor forward(const torch::Tensor& x) {
     const auto n = x.size(0), t = x.size(1);
     // N x T x 3D -> 3 x N x H x T x D/H
-    auto qkv = qkv_->forward(x).reshape({n, t, 3, kHeads, kDim / kHeads}).permute({2, 0, 3, 1, 4});
+    auto qkv = linear(numerics_, x, qkv_)
+                   .reshape({n, t, 3, kHeads, kDim / kHeads})
+                   .permute({2, 0, 3, 1, 4});
     auto q = qkv[0], k = qkv[1], v = qkv[2];
     const double scale = 1.0 / std::sqrt(static_cast<double>(kDim / kHeads));
-    auto attn = torch::softmax(torch::matmul(q, k.transpose(-2, -1)) * scale, -1);
-    auto out = torch::matmul(attn, v).transpose(1, 2).reshape({n, t, kDim});
-    return proj_->forward(out);
+    auto attn = torch::softmax(matmul(numerics_, q, k.transpose(-2, -1)) * scale, -1);
+    auto out = matmul(numerics_, attn, v).transpose(1, 2).reshape({n, t, kDim});
+    return linear(numerics_, out, proj_);
   }
 
  private:
+  NumericsRef numerics_;
   torch::nn::Linear qkv_, proj_;
 };
 
 class MlpBlock final : public torch::nn::Module {
  public:
-  MlpBlock()
-      : fc1_(register_module("fc1", torch::nn::Linear(kDim, kMlpHidden))),
+  explicit MlpBlock(NumericsRef numerics)
+      : numerics_(std::move(numerics)),
+        fc1_(register_module("fc1", torch::nn::Linear(kDim, kMlpHidden))),
         fc2_(register_module("fc2", torch::nn::Linear(kMlpHidden, kDim))) {}
   torch::Tensor forward(const torch::Tensor& x) {
-    return fc2_->forward(torch::gelu(fc1_->forward(x)));
+    return linear(numerics_, torch::gelu(linear(numerics_, x, fc1_)), fc2_);
   }
 
  private:
+  NumericsRef numerics_;
   torch::nn::Linear fc1_, fc2_;
 };
 
 class Block final : public torch::nn::Module {
  public:
-  Block()
+  explicit Block(const NumericsRef& numerics)
       : norm1_(register_module(
             "norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({kDim}).eps(1e-6)))),
-        attn_(register_module("attn", std::make_shared<Attention>())),
+        attn_(register_module("attn", std::make_shared<Attention>(numerics))),
         norm2_(register_module(
             "norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({kDim}).eps(1e-6)))),
-        mlp_(register_module("mlp", std::make_shared<MlpBlock>())) {}
+        mlp_(register_module("mlp", std::make_shared<MlpBlock>(numerics))) {}
 
   torch::Tensor forward(const torch::Tensor& x) {
     auto h = x + attn_->forward(norm1_->forward(x));
@@ -69,27 +76,29 @@ class Block final : public torch::nn::Module {
 
 class PatchEmbed final : public torch::nn::Module {
  public:
-  PatchEmbed()
-      : proj_(register_module(
+  explicit PatchEmbed(NumericsRef numerics)
+      : numerics_(std::move(numerics)),
+        proj_(register_module(
             "proj", torch::nn::Conv2d(torch::nn::Conv2dOptions(1, kDim, kPatch).stride(kPatch)))) {}
   // N x 1 x 28 x 28 -> N x 49 x D
   torch::Tensor forward(const torch::Tensor& x) {
-    return proj_->forward(x).flatten(2).transpose(1, 2);
+    return conv2d(numerics_, x, proj_).flatten(2).transpose(1, 2);
   }
 
  private:
+  NumericsRef numerics_;
   torch::nn::Conv2d proj_;
 };
 
 class ViT final : public Net {
  public:
   ViT()
-      : patch_embed_(register_module("patch_embed", std::make_shared<PatchEmbed>())),
+      : patch_embed_(register_module("patch_embed", std::make_shared<PatchEmbed>(numerics_ref()))),
         cls_token_(register_parameter("cls_token", torch::zeros({1, 1, kDim}))),
         pos_embed_(register_parameter("pos_embed", torch::zeros({1, kTokens, kDim}))) {
     torch::nn::ModuleList blocks;
     for (std::int64_t i = 0; i < kDepth; ++i) {
-      auto b = std::make_shared<Block>();
+      auto b = std::make_shared<Block>(numerics_ref());
       blocks->push_back(b);
       blocks_.push_back(b);
     }
@@ -113,7 +122,7 @@ class ViT final : public Net {
     auto h = patch_embed_->forward(x);
     h = torch::cat({cls_token_.expand({h.size(0), 1, kDim}), h}, 1) + pos_embed_;
     for (auto& b : blocks_) h = b->forward(h);
-    return head_->forward(norm_->forward(h).select(1, 0));
+    return linear(numerics_ref(), norm_->forward(h).select(1, 0), head_);
   }
 
  private:

@@ -21,8 +21,10 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <utility>
 
 #include "hwlock/error.hpp"
+#include "hwlock/ml/numerics.hpp"
 
 namespace hwlock::ml {
 
@@ -32,6 +34,19 @@ inline constexpr std::int64_t kNumClasses = 10;
 class Net : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
+
+  // Emulated numerics (hwlock/ml/numerics.hpp) for the following forward passes; std::nullopt
+  // (the default) runs plain fp32 libtorch. Training through emulated numerics uses the
+  // straight-through gradient.
+  void set_numerics(std::optional<Numerics> numerics) { *numerics_ = std::move(numerics); }
+  const std::optional<Numerics>& numerics() const { return *numerics_; }
+
+  // Shared with the submodules that run the layers; not part of the state dict.
+  using NumericsRef = std::shared_ptr<const std::optional<Numerics>>;
+  NumericsRef numerics_ref() const { return numerics_; }
+
+ private:
+  std::shared_ptr<std::optional<Numerics>> numerics_ = std::make_shared<std::optional<Numerics>>();
 };
 
 enum class Arch : std::uint8_t { mlp, cnn, resnet20, vit };
