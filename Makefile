@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
-FUZZ_SECONDS ?= 60
+FUZZ_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
 .PHONY: deps build demo test test-unit test-asan fuzz bench format clean
@@ -35,15 +35,24 @@ test-asan:
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L runtime --timeout 900
 
-# libFuzzer on the header parser for a bounded time, seeded with the malformed-file corpus.
+# libFuzzer on every parser of untrusted input (fuzz/fuzz_*.cpp), FUZZ_SECONDS each (9 targets:
+# ~90 s in all by default), each seeded with its checked-in corpus (fuzz/corpus_<name>/; the
+# safetensors target's is fuzz/corpus/). New inputs go to $(FUZZ_BUILD)/corpus_<name>/, crash
+# inputs to $(FUZZ_BUILD)/crash-*.
+FUZZ_TARGETS = safetensors_header device_record fuzzy_helper key_file idx numfmt_format puf_file \
+  lock_info source_params
 fuzz:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHWLOCK_FUZZ=ON -DHWLOCK_SANITIZE=ON -DHWLOCK_WITH_TORCH=OFF -DHWLOCK_BUILD_TESTS=OFF \
 	  -DHWLOCK_BUILD_BENCH=OFF -DHWLOCK_BUILD_EXAMPLES=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_safetensors_header
-	mkdir -p $(FUZZ_BUILD)/corpus
-	./$(FUZZ_BUILD)/fuzz/fuzz_safetensors_header -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=65536 -print_final_stats=1 $(FUZZ_BUILD)/corpus fuzz/corpus
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(addprefix fuzz_,$(FUZZ_TARGETS))
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  seeds=fuzz/corpus_$$t; [ $$t = safetensors_header ] && seeds=fuzz/corpus; \
+	  mkdir -p $(FUZZ_BUILD)/corpus_$$t; \
+	  echo "== fuzz_$$t ($(FUZZ_SECONDS) s)"; \
+	  ./$(FUZZ_BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus_$$t $$seeds; \
+	done
 
 bench: build
 	./$(BUILD)/bench/bench_unlock

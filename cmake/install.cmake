@@ -14,3 +14,6 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/hwlockConfigVersion.cmake
                                  COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/hwlockConfig.cmake ${PROJECT_BINARY_DIR}/hwlockConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/hwlock)
+# Device profiles (hwlock/profile.hpp looks in <prefix>/share/hwlock/profiles).
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/profiles/ DESTINATION ${CMAKE_INSTALL_DATADIR}/hwlock/profiles
+        FILES_MATCHING PATTERN "*.json" PATTERN "README.md")

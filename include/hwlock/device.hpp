@@ -25,6 +25,29 @@
 // artifact serves a fleet; revoking a device = re-locking without its record. Locking needs only
 // the public records; unlocking re-measures the live device.
 //
+// Composite records bind one device key to several sources at once (e.g. numeric + timing):
+//
+//   {"hwlock_device_record": 1,
+//    "source": {"kind": "composite", "params": {}},
+//    "extractor": "composite-hkdf-sha256-v1",
+//    "parts": [part, part, ...],          // 2..8 parts, in enrollment order
+//    "bits": sum of the parts' bits, "reliable_bits": sum, "measurements": sum,
+//    "public_key": 64 hex (X25519), "device_id": 16 hex}
+//
+// Each part is a single-source record without public_key/device_id: {"source", "extractor",
+// "salt"/"mask" | "helper", "bits", "reliable_bits", "measurements"}, enrolled with the extractor
+// fitting its source exactly as a single-source record would be. No part carries anything that
+// checks its key alone (that would let an attacker search the parts one at a time). Device key =
+// HKDF-SHA256(ikm = part key 1 ‖ ... ‖ part key n, salt = "", info = "hwlock/v1/device/composite"
+// ‖ n ‖ for each part: len(kind) ‖ kind), one byte each for n and the lengths; the X25519 pair
+// derives from it as above. Reproduction re-measures every part (up to 5 attempts, all parts each
+// time) and succeeds only if the combined key gives the recorded public key: any part measuring
+// differently, or any modified, removed or reordered part, gives wrong_key.
+//
+// Sources measured by the workbench ("torch", hwlock/ml/fingerprint_torch.hpp) are reproduced
+// only by processes that registered them (hwlock-ml); elsewhere reproduction fails with key_source
+// naming hwlock-ml. Records without "parts" are single-source records as before.
+//
 // WARNING: records must reach the locking machine authentically: a forged record's public key
 // would receive the content key. Their integrity is the transport's job (sign or pin them).
 #pragma once
@@ -40,11 +63,33 @@
 
 namespace hwlock::device {
 
+// One source of an enrollment.
+struct SourceSpec {
+  std::string kind;
+  nlohmann::json params = nlohmann::json::object();
+  unsigned measurements = 0;  // 0: a default per source (numeric/torch 5, timing 31, PUF 15)
+};
+
+inline constexpr std::size_t kMaxCompositeParts = 8;
+
 struct EnrollOptions {
   std::string source = "numeric";
   nlohmann::json params = nlohmann::json::object();
-  unsigned measurements = 0;  // 0: a default per source (numeric 5, timing 31, PUF 15)
+  unsigned measurements = 0;  // 0: a default per source (numeric/torch 5, timing 31, PUF 15)
+  // Composite enrollment: when non-empty, these sources (2..kMaxCompositeParts, no kind twice)
+  // make one composite record and source/params/measurements above are ignored.
+  std::vector<SourceSpec> parts;
 };
+
+// Builds enroll options from source kinds as a user gives them: each entry may join several kinds
+// with '+' ("numeric+timing"). One kind: a single-source enrollment with `params`. Several: a
+// composite one, where `params` is {} or an object mapping kinds to their parameters
+// ({"timing": {"rounds": 64}}). Errors: usage (empty kind, a kind twice, too many, bad params).
+Result<EnrollOptions> enroll_options(const std::vector<std::string>& sources,
+                                     const nlohmann::json& params, unsigned measurements);
+
+// The source kinds of a record, in order: one for a single-source record, the parts' otherwise.
+std::vector<std::string> record_source_kinds(const nlohmann::json& record);
 
 struct Enrolled {
   nlohmann::json record;

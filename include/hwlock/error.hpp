@@ -77,6 +77,10 @@ enum class Errc : int {
   fuzzy_helper_tampered = 92,  // helper-data MAC mismatch: record modified, or another context
   fuzzy_decode_failed = 93,    // too many bit errors: another device, or noise beyond the code
   fuzzy_low_entropy = 94,      // residual min-entropy after the helper-data leak below threshold
+
+  // Device profiles (include/hwlock/profile.hpp).
+  profile_invalid = 100,    // profile file malformed: JSON, unknown/missing field, bad format
+  profile_not_found = 101,  // no profile of that name in the profile directories
 };
 
 // Stable short name of an error code ("st_header_too_large"), for --json output.

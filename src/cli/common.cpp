@@ -126,7 +126,7 @@ Result<std::unique_ptr<KeySource>> lock_source(const std::string& key_file,
 namespace hwlock::cli {
 
 bool is_workbench_verb(std::string_view verb) {
-  static constexpr std::array<std::string_view, 2> kVerbs = {"train", "eval"};
+  static constexpr std::array<std::string_view, 3> kVerbs = {"train", "eval", "softlock"};
   return std::find(kVerbs.begin(), kVerbs.end(), verb) != kVerbs.end();
 }
 

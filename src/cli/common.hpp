@@ -30,8 +30,13 @@ void register_verify(CLI::App& app, Verbs& verbs);
 void register_demo(CLI::App& app, Verbs& verbs);
 void register_fingerprint(CLI::App& app, Verbs& verbs);
 void register_enroll(CLI::App& app, Verbs& verbs);
-void register_train(CLI::App& app, Verbs& verbs);  // workbench builds only
-void register_eval(CLI::App& app, Verbs& verbs);   // workbench builds only
+void register_fingerprint_eval(CLI::App& app, Verbs& verbs);
+void register_train(CLI::App& app, Verbs& verbs);                 // workbench builds only
+void register_eval(CLI::App& app, Verbs& verbs);                  // workbench builds only
+void register_softlock(CLI::App& app, Verbs& verbs);              // workbench builds only
+void register_softlock_sparse(CLI::App& softlock, Verbs& verbs);  // under `softlock`
+void register_softlock_quant(CLI::App& softlock, Verbs& verbs);   // under `softlock`
+void register_ml_fingerprint(CLI::App& app, Verbs& verbs);        // hwlock-ml fingerprint (torch)
 
 // True for verbs that belong to the libtorch workbench (hwlock-ml).
 bool is_workbench_verb(std::string_view verb);

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   hwlock::cli::register_demo(app, verbs);
   hwlock::cli::register_fingerprint(app, verbs);
   hwlock::cli::register_enroll(app, verbs);
+  hwlock::cli::register_fingerprint_eval(app, verbs);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

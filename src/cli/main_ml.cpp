@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "common.hpp"
+#include "hwlock/ml/fingerprint_torch.hpp"
 
 int main(int argc, char** argv) {
   // libtorch's OpenMP spins between parallel regions; on a loaded 2-core machine that makes
@@ -15,9 +16,14 @@ int main(int argc, char** argv) {
   CLI::App app{"hwlock-ml: the hwlock workbench (training and evaluation with libtorch)"};
   app.set_version_flag("--version", std::string("hwlock-ml ") + HWLOCK_VERSION);
   app.require_subcommand(1);
+  hwlock::ml::register_torch_source();  // make_source("torch"): fingerprint, enroll, unlock
   hwlock::cli::Verbs verbs;
   hwlock::cli::register_train(app, verbs);
   hwlock::cli::register_eval(app, verbs);
+  hwlock::cli::register_softlock(app, verbs);
+  hwlock::cli::register_ml_fingerprint(app, verbs);
+  hwlock::cli::register_enroll(app, verbs);  // also --source torch
+  hwlock::cli::register_unlock(app, verbs);  // records with torch parts
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -52,6 +52,8 @@ const char* errc_name(Errc code) noexcept {
     HWLOCK_ERRC_CASE(fuzzy_helper_tampered)
     HWLOCK_ERRC_CASE(fuzzy_decode_failed)
     HWLOCK_ERRC_CASE(fuzzy_low_entropy)
+    HWLOCK_ERRC_CASE(profile_invalid)
+    HWLOCK_ERRC_CASE(profile_not_found)
 #undef HWLOCK_ERRC_CASE
   }
   return "unknown";

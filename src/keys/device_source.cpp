@@ -1,3 +1,5 @@
+#include <optional>
+
 #include "hwlock/device.hpp"
 
 namespace hwlock::device {
@@ -7,7 +9,8 @@ using nlohmann::json;
 using Bytes32 = std::array<std::byte, 32>;
 
 Result<Bytes32> hex32(const json& j, const char* name) {
-  auto v = crypto::from_hex(j.value(name, std::string()));
+  const auto it = j.find(name);  // not j.value(): it throws on a non-string member
+  auto v = crypto::from_hex(it != j.end() && it->is_string() ? it->get<std::string>() : "");
   if (!v || v->size() != 32)
     return fail(Errc::container_corrupt, std::string("device envelope: bad ") + name);
   Bytes32 out{};
@@ -89,12 +92,18 @@ Result<crypto::SecretKey> DeviceKeySource::master_key(const json& recorded) {
   if (!recorded.contains("envelopes") || !recorded["envelopes"].is_array())
     return fail(Errc::container_corrupt, "device key source without envelopes");
   std::string why;
+  // A record this process cannot measure (e.g. a torch source outside hwlock-ml) must not hide
+  // another envelope that matches; its error is reported only if none does.
+  std::optional<Error> blocker;
   for (const auto& env : recorded["envelopes"]) {
     if (!env.is_object() || !env.contains("record"))
       return fail(Errc::container_corrupt, "malformed device envelope");
     auto priv = reproduce_private_key(env["record"]);
     if (!priv) {
-      if (priv.error().code != Errc::wrong_key) return std::move(priv).error();
+      if (priv.error().code != Errc::wrong_key) {
+        if (!blocker) blocker = std::move(priv).error();
+        continue;
+      }
       why = priv.error().message;
       continue;
     }
@@ -107,6 +116,7 @@ Result<crypto::SecretKey> DeviceKeySource::master_key(const json& recorded) {
     content_ = clone_key(*content);
     return std::move(content).value();
   }
+  if (blocker) return *std::move(blocker);
   return fail(Errc::wrong_key,
               "locked for a different device or key: this device matches none of the " +
                   std::to_string(recorded["envelopes"].size()) + " enrolled devices (" + why + ")");

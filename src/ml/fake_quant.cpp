@@ -94,8 +94,12 @@ struct StraightThrough : torch::autograd::Function<StraightThrough> {
 
 std::string Numerics::describe() const {
   if (native()) return "native fp32";
-  return "w=" + spec_text(weights) + " a=" + spec_text(activations) +
-         " acc=" + spec_text(accumulator);
+  std::string s =
+      "w=" + spec_text(weights) + " a=" + spec_text(activations) + " acc=" + spec_text(accumulator);
+  if (weight_sparsity)
+    s += " sparsity=" + std::to_string(weight_sparsity->n) + ":" +
+         std::to_string(weight_sparsity->m);
+  return s;
 }
 
 torch::Tensor fake_quantize(const torch::Tensor& x, const numfmt::FormatSpec& spec,

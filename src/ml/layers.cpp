@@ -10,13 +10,19 @@ torch::Tensor maybe(const std::optional<numfmt::FormatSpec>& spec, const torch::
   return spec ? fake_quantize(x, *spec, layout) : x;
 }
 
+// The weight as the device holds it: N:M-pruned (if the numerics say so), then fake-quantised.
+torch::Tensor weight(const Numerics& num, const torch::Tensor& w) {
+  const torch::Tensor pruned = num.weight_sparsity ? nm_prune(w, *num.weight_sparsity) : w;
+  return maybe(num.weights, pruned, QuantLayout::weight);
+}
+
 }  // namespace
 
 torch::Tensor linear(const NumericsRef& n, const torch::Tensor& x, torch::nn::Linear& layer) {
   if (!n || !*n || (*n)->native()) return layer->forward(x);
   const Numerics& num = **n;
   auto y = torch::linear(maybe(num.activations, x, QuantLayout::sequence),
-                         maybe(num.weights, layer->weight, QuantLayout::weight), layer->bias);
+                         weight(num, layer->weight), layer->bias);
   return maybe(num.accumulator, y, QuantLayout::sequence);
 }
 
@@ -27,8 +33,7 @@ torch::Tensor conv2d(const NumericsRef& n, const torch::Tensor& x, torch::nn::Co
   TORCH_CHECK(c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()),
               "emulated numerics support zero-padded convolutions only");
   namespace F = torch::nn::functional;
-  auto y = F::conv2d(maybe(num.activations, x, QuantLayout::activation),
-                     maybe(num.weights, layer->weight, QuantLayout::weight),
+  auto y = F::conv2d(maybe(num.activations, x, QuantLayout::activation), weight(num, layer->weight),
                      F::Conv2dFuncOptions()
                          .bias(layer->bias)
                          .stride(o.stride())

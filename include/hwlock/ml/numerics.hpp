@@ -19,6 +19,12 @@
 // Tensor-scaled formats (int8, int4) compute activation scales per example, as a batch-1 device
 // would, so results never depend on which other examples share a batch.
 //
+// Weight sparsity (N:M, as sparse tensor cores run): each weight row, viewed as above (rows = out
+// channels, cols = the flattened reduction dims), keeps in every group of M consecutive elements
+// the N of largest magnitude (ties: the lower index; NaN counts as largest) and zeroes the rest; a
+// shorter last group of r elements keeps min(N, r). Pruning happens at every forward pass, before
+// the weight is fake-quantised; the gradient flows to the kept weights only.
+//
 // Gradients are straight-through (STE): d fake_quantize(x) / dx = 1 everywhere (also where the
 // value saturated), which is what quantisation-aware training and the soft locks use.
 #pragma once
@@ -29,6 +35,8 @@
 #include <string>
 
 #include "hwlock/numfmt.hpp"
+#include "hwlock/profile.hpp"
+#include "hwlock/sparse.hpp"
 
 namespace hwlock::ml {
 
@@ -36,14 +44,19 @@ struct Numerics {
   std::optional<numfmt::FormatSpec> weights;
   std::optional<numfmt::FormatSpec> activations;
   std::optional<numfmt::FormatSpec> accumulator;
+  std::optional<sparse::NmPattern> weight_sparsity = std::nullopt;  // N:M pruning (above)
 
-  bool native() const { return !weights && !activations && !accumulator; }
-  // e.g. "w=mxint8 a=mxint8 acc=fp32" ("native fp32" when nothing is emulated).
+  bool native() const { return !weights && !activations && !accumulator && !weight_sparsity; }
+  // e.g. "w=mxint8 a=mxint8 acc=fp32" ("native fp32" when nothing is emulated), with
+  // " sparsity=2:4" appended when weights are pruned.
   std::string describe() const;
 
   // The same format for weights and activations, fp32 accumulation.
   static Numerics uniform(const numfmt::FormatSpec& spec) { return {spec, spec, std::nullopt}; }
 };
+
+// A device profile's numerics (hwlock/profile.hpp): fp32 fields are left unset (not emulated).
+Numerics numerics_of(const DeviceProfile& profile);
 
 enum class QuantLayout : std::uint8_t { weight, activation, sequence };
 
@@ -55,5 +68,11 @@ enum class QuantLayout : std::uint8_t { weight, activation, sequence };
 // view.
 torch::Tensor fake_quantize(const torch::Tensor& x, const numfmt::FormatSpec& spec,
                             QuantLayout layout);
+
+// N:M magnitude pruning of a float32 CPU weight (at least one dimension, layout `weight`, rules
+// above); the result is `w * mask`, so gradients reach the kept weights only. Throws c10::Error on
+// another dtype/device or a tensor without dimensions, std::invalid_argument unless
+// 1 <= n <= m <= sparse::kMaxGroup.
+torch::Tensor nm_prune(const torch::Tensor& w, sparse::NmPattern pattern);
 
 }  // namespace hwlock::ml
