@@ -13,6 +13,7 @@
 #include "hwlock/ml/state.hpp"
 #include "hwlock/ml/train.hpp"
 #include "hwlock/profile.hpp"
+#include "ml_common.hpp"
 
 namespace hwlock::cli {
 namespace {
@@ -30,22 +31,6 @@ struct EvalArgs {
   int latency_runs = 50;
   bool json = false;
 };
-
-// --model, else the "model" metadata `hwlock train` writes.
-Result<ml::Arch> resolve_arch(const EvalArgs& a) {
-  std::string name = a.model;
-  if (name.empty()) {
-    HWLOCK_ASSIGN(const st::Reader reader, st::Reader::open(a.file));
-    const auto it = reader.header().metadata.find("model");
-    if (it == reader.header().metadata.end())
-      return fail(Errc::usage,
-                  a.file + ": no \"model\" metadata; name the architecture with --model");
-    name = it->second;
-  }
-  const auto arch = ml::parse_arch(name);
-  if (!arch) return fail(Errc::usage, "unknown model \"" + name + "\"");
-  return *arch;
-}
 
 // The profiles --profile names: none (native fp32), one, or all of the profile directory.
 Result<std::vector<DeviceProfile>> resolve_profiles(const EvalArgs& a) {
@@ -132,7 +117,7 @@ void print_matrix(const EvalArgs& a, const std::string& name,
 }
 
 int run_eval(const EvalArgs& a) {
-  auto arch = resolve_arch(a);
+  auto arch = resolve_model_arch(a.file, a.model);
   if (!arch) return report(arch.error(), a.json);
   auto profiles = resolve_profiles(a);  // before the slow parts: a bad profile fails fast
   if (!profiles) return report(profiles.error(), a.json);

@@ -1,4 +1,5 @@
 // hwlock fingerprint [--source S] [--params JSON] [--repeat N] [--show-bits] [--json]
+// (also hwlock-ml fingerprint, which adds the libtorch source "torch")
 //
 // Measures this device. Prints a measurement id (a non-cryptographic hash, to compare runs), the
 // field layout and, for timing, the measured ratios. The bits themselves are what device keys are
@@ -14,7 +15,7 @@ namespace hwlock::cli {
 namespace {
 
 struct FingerprintArgs {
-  std::string source = "numeric";
+  std::string source;
   std::string params = "{}";
   unsigned repeat = 1;
   bool show_bits = false, json = false;
@@ -26,7 +27,7 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
-int run_fingerprint(const FingerprintArgs& a) {
+int run_fingerprint(const FingerprintArgs& a, const FingerprintVerbOptions& o) {
   nlohmann::json params;
   try {
     params = nlohmann::json::parse(a.params);
@@ -56,20 +57,26 @@ int run_fingerprint(const FingerprintArgs& a) {
   nlohmann::json fields = nlohmann::json::array();
   for (const auto& f : first->fields)
     fields.push_back({{"name", f.name}, {"offset", f.offset}, {"width", f.width}});
+  const nlohmann::json extra = o.extra ? o.extra() : nlohmann::json::object();
   if (a.json) {
-    print_json({{"ok", true},
-                {"source", a.source},
-                {"params", (*source)->params()},
-                {"bits", first->bits.size()},
-                {"platform_bits", first->platform.size()},
-                {"fields", fields},
-                {"runs", runs},
-                {"identical_runs", identical}});
+    nlohmann::json out{{"ok", true},
+                       {"source", a.source},
+                       {"params", (*source)->params()},
+                       {"bits", first->bits.size()},
+                       {"platform_bits", first->platform.size()},
+                       {"fields", fields},
+                       {"runs", runs},
+                       {"identical_runs", identical}};
+    out.update(extra);
+    print_json(out);
     return 0;
   }
   std::cout << "source " << a.source << ": " << first->bits.size() << " bits in "
             << first->fields.size() << " fields (+" << first->platform.size()
             << " platform bits read from the CPU)\n";
+  for (const auto& [key, value] : extra.items())
+    std::cout << "  " << key << ": "
+              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
   for (const auto& r : runs)
     std::cout << "  measurement " << r["measurement_id"].get<std::string>() << "  "
               << r["milliseconds"].get<double>() << " ms, "
@@ -80,11 +87,14 @@ int run_fingerprint(const FingerprintArgs& a) {
 
 }  // namespace
 
-void register_fingerprint(CLI::App& app, Verbs& verbs) {
+void register_fingerprint(CLI::App& app, Verbs& verbs, FingerprintVerbOptions options) {
   auto args = std::make_shared<FingerprintArgs>();
-  auto* sub = app.add_subcommand("fingerprint", "Measure this device's fingerprint");
-  sub->add_option("--source", args->source, "numeric | timing | puf-sim | puf-file")
-      ->check(CLI::IsMember({"numeric", "timing", "puf-sim", "puf-file"}))
+  args->source = options.default_source;
+  std::string kinds;
+  for (const auto& k : options.sources) kinds += (kinds.empty() ? "" : " | ") + k;
+  auto* sub = app.add_subcommand("fingerprint", options.description);
+  sub->add_option("--source", args->source, kinds)
+      ->check(CLI::IsMember(options.sources))
       ->capture_default_str();
   sub->add_option("--params", args->params, "Source parameters as a JSON object")
       ->capture_default_str();
@@ -92,7 +102,8 @@ void register_fingerprint(CLI::App& app, Verbs& verbs) {
   sub->add_flag("--show-bits", args->show_bits,
                 "Also print the raw bits (sensitive: device keys derive from them)");
   sub->add_flag("--json", args->json, "Print JSON");
-  verbs.add(sub, [args] { return run_fingerprint(*args); });
+  auto opts = std::make_shared<FingerprintVerbOptions>(std::move(options));
+  verbs.add(sub, [args, opts] { return run_fingerprint(*args, *opts); });
 }
 
 }  // namespace hwlock::cli

@@ -175,13 +175,9 @@ int run_eval(EvalArgs a, const std::string& command) {
     std::cout << text;
     return 0;
   }
-  std::ofstream f(a.output, std::ios::binary | std::ios::trunc);
-  if (!f)
-    return report(fail(Errc::io_write, "cannot write " + a.output + ": " + std::strerror(errno)),
-                  a.json);
-  f << text;
-  f.close();
-  if (!f) return report(fail(Errc::io_write, "cannot write " + a.output), a.json);
+  // A report, regenerated on purpose: replacing an older one is expected.
+  if (auto st = write_text_output(a.output, text, /*overwrite=*/true); !st)
+    return report(st.error(), a.json);
   std::cerr << "fingerprint-eval: wrote " << a.output << "\n";
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "hwlock/ml/state.hpp"
 #include "hwlock/ml/train.hpp"
 #include "hwlock/safetensors.hpp"
+#include "ml_common.hpp"
 
 namespace hwlock::cli {
 namespace {
@@ -34,21 +35,11 @@ struct QuantArgs {
 };
 
 Result<ml::Arch> resolve_arch(const QuantArgs& a) {
-  std::string name = a.model;
-  if (name.empty()) {
-    HWLOCK_ASSIGN(const st::Reader reader, st::Reader::open(a.file));
-    const auto it = reader.header().metadata.find("model");
-    if (it == reader.header().metadata.end())
-      return fail(Errc::usage,
-                  a.file + ": no \"model\" metadata; name the architecture with --model");
-    name = it->second;
-  }
-  const auto arch = ml::parse_arch(name);
-  if (!arch) return fail(Errc::usage, a.file + ": unknown model \"" + name + "\"");
-  if (*arch != ml::Arch::mlp)
-    return fail(Errc::usage,
-                a.file + ": the quantisation lock supports the mlp model only (got " + name + ")");
-  return *arch;
+  HWLOCK_ASSIGN(const ml::Arch arch, resolve_model_arch(a.file, a.model));
+  if (arch != ml::Arch::mlp)
+    return fail(Errc::usage, a.file + ": the quantisation lock supports the mlp model only (got " +
+                                 std::string(ml::arch_name(arch)) + ")");
+  return arch;
 }
 
 std::string pct(double v) {
@@ -152,14 +143,6 @@ std::string command_line(const QuantArgs& a) {
   return c;
 }
 
-Status write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) return fail(Errc::io_write, path.string() + ": cannot write the report");
-  return {};
-}
-
 int run_quant(const QuantArgs& a) {
   const std::string command = command_line(a);
   auto arch = resolve_arch(a);
@@ -182,15 +165,11 @@ int run_quant(const QuantArgs& a) {
   if (!model) return report(model.error(), a.json);
   if (auto st = ml::load_module(**model, a.file); !st) return report(st.error(), a.json);
 
-  auto all = ml::load_split(idx::Split::train);
-  if (!all) return report(all.error(), a.json);
-  auto test_all = ml::load_split(idx::Split::test);
-  if (!test_all) return report(test_all.error(), a.json);
-  // Shuffled with a fixed seed, so --limit takes a class-balanced sample.
-  auto split = ml::split_train_validation(*all, 0, a.seed);
-  if (!split) return report(split.error(), a.json);
-  const auto train = ml::head(split->train, a.quick && a.limit == 0 ? 5000 : a.limit);
-  const auto test = ml::head(*test_all, a.quick && a.test_limit == 0 ? 2000 : a.test_limit);
+  auto data = load_lock_data(a.seed, a.quick && a.limit == 0 ? 5000 : a.limit,
+                             a.quick && a.test_limit == 0 ? 2000 : a.test_limit);
+  if (!data) return report(data.error(), a.json);
+  const auto& train = data->train;
+  const auto& test = data->test;
 
   o.epochs = a.quick ? 1 : a.epochs;
   o.carriers = a.carriers;
@@ -288,7 +267,7 @@ int run_quant(const QuantArgs& a) {
       for (const double frac : fractions) {
         ro.target = t;
         const auto attacker = ml::head(
-            split->train, static_cast<std::int64_t>(frac * static_cast<double>(all->size())));
+            data->pool, static_cast<std::int64_t>(frac * static_cast<double>(data->pool.size())));
         std::fprintf(stderr, "attack: fine-tune in %s with %lld examples; train from scratch\n",
                      numfmt::format_name(t).c_str(), static_cast<long long>(attacker.size()));
         auto locked = ml::quant_recovery_curve(**model, attacker, test, ro);
@@ -306,9 +285,10 @@ int run_quant(const QuantArgs& a) {
     std::string prefix = a.report_prefix;
     for (const char* ext : {".json", ".md"})
       if (prefix.ends_with(ext)) prefix.resize(prefix.size() - std::strlen(ext));
-    if (auto st = write_text(prefix + ".json", r.dump(2) + "\n"); !st)
+    if (auto st = write_text_output(prefix + ".json", r.dump(2) + "\n", /*overwrite=*/true); !st)
       return report(st.error(), a.json);
-    if (auto st = write_text(prefix + ".md", markdown(r)); !st) return report(st.error(), a.json);
+    if (auto st = write_text_output(prefix + ".md", markdown(r), /*overwrite=*/true); !st)
+      return report(st.error(), a.json);
   }
   if (a.json) {
     print_json(r);

@@ -21,6 +21,7 @@
 #include "hwlock/ml/state.hpp"
 #include "hwlock/ml/train.hpp"
 #include "hwlock/safetensors.hpp"
+#include "ml_common.hpp"
 
 namespace hwlock::cli {
 namespace {
@@ -36,21 +37,6 @@ struct SparseArgs {
   unsigned threads = 1;
   bool quick = false, attack = false, json = false, force = false;
 };
-
-Result<ml::Arch> resolve_arch(const SparseArgs& a) {
-  std::string name = a.model;
-  if (name.empty()) {
-    HWLOCK_ASSIGN(const st::Reader reader, st::Reader::open(a.file));
-    const auto it = reader.header().metadata.find("model");
-    if (it == reader.header().metadata.end())
-      return fail(Errc::usage,
-                  a.file + ": no \"model\" metadata; name the architecture with --model");
-    name = it->second;
-  }
-  const auto arch = ml::parse_arch(name);
-  if (!arch) return fail(Errc::usage, a.file + ": unknown model \"" + name + "\"");
-  return *arch;
-}
 
 // One line on stderr: live on a terminal (or HWLOCK_PROGRESS=1), else every 10 s.
 class LockProgressLine {
@@ -177,17 +163,9 @@ std::string command_line(const SparseArgs& a) {
   return c;
 }
 
-Status write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-  f.close();
-  if (!f) return fail(Errc::io_write, path.string() + ": cannot write the report");
-  return {};
-}
-
 int run_sparse(const SparseArgs& a) {
   const std::string command = command_line(a);
-  auto arch = resolve_arch(a);
+  auto arch = resolve_model_arch(a.file, a.model);
   if (!arch) return report(arch.error(), a.json);
   auto authorized = ml::parse_sparsity(a.pattern);
   if (!authorized) return report(authorized.error(), a.json);
@@ -206,15 +184,11 @@ int run_sparse(const SparseArgs& a) {
   if (!model) return report(model.error(), a.json);
   if (auto st = ml::load_module(**model, a.file); !st) return report(st.error(), a.json);
 
-  auto all = ml::load_split(idx::Split::train);
-  if (!all) return report(all.error(), a.json);
-  auto test_all = ml::load_split(idx::Split::test);
-  if (!test_all) return report(test_all.error(), a.json);
-  // Shuffled with a fixed seed, so --limit takes a class-balanced sample.
-  auto split = ml::split_train_validation(*all, 0, a.seed);
-  if (!split) return report(split.error(), a.json);
-  const auto train = ml::head(split->train, a.quick && a.limit == 0 ? 10000 : a.limit);
-  const auto test = ml::head(*test_all, a.quick && a.test_limit == 0 ? 2000 : a.test_limit);
+  auto data = load_lock_data(a.seed, a.quick && a.limit == 0 ? 10000 : a.limit,
+                             a.quick && a.test_limit == 0 ? 2000 : a.test_limit);
+  if (!data) return report(data.error(), a.json);
+  const auto& train = data->train;
+  const auto& test = data->test;
 
   o.epochs = a.quick ? 1 : a.epochs;
   o.lambda = a.lambda;
@@ -297,9 +271,10 @@ int run_sparse(const SparseArgs& a) {
     std::string prefix = a.report_prefix;
     for (const char* ext : {".json", ".md"})
       if (prefix.ends_with(ext)) prefix.resize(prefix.size() - std::strlen(ext));
-    if (auto st = write_text(prefix + ".json", r.dump(2) + "\n"); !st)
+    if (auto st = write_text_output(prefix + ".json", r.dump(2) + "\n", /*overwrite=*/true); !st)
       return report(st.error(), a.json);
-    if (auto st = write_text(prefix + ".md", markdown(r)); !st) return report(st.error(), a.json);
+    if (auto st = write_text_output(prefix + ".md", markdown(r), /*overwrite=*/true); !st)
+      return report(st.error(), a.json);
   }
   if (a.json) {
     print_json(r);

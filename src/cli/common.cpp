@@ -141,3 +141,15 @@ int exec_workbench(char** argv) {
 }
 
 }  // namespace hwlock::cli
+
+#include "hwlock/io.hpp"
+
+namespace hwlock::cli {
+
+Status write_text_output(const std::filesystem::path& path, std::string_view text, bool overwrite) {
+  HWLOCK_ASSIGN(auto file, io::AtomicFile::create(path, overwrite));
+  HWLOCK_TRY(file.write(text));
+  return file.commit();
+}
+
+}  // namespace hwlock::cli

@@ -28,7 +28,15 @@ void register_lock(CLI::App& app, Verbs& verbs);
 void register_unlock(CLI::App& app, Verbs& verbs);
 void register_verify(CLI::App& app, Verbs& verbs);
 void register_demo(CLI::App& app, Verbs& verbs);
-void register_fingerprint(CLI::App& app, Verbs& verbs);
+// `fingerprint`: the runtime's sources by default; hwlock-ml adds "torch" and reports ATen's
+// CPU capability through `extra` (merged into the JSON, one "key: value" line each in text).
+struct FingerprintVerbOptions {
+  std::string default_source = "numeric";
+  std::vector<std::string> sources{"numeric", "timing", "puf-sim", "puf-file"};
+  std::string description = "Measure this device's fingerprint";
+  std::function<nlohmann::json()> extra;
+};
+void register_fingerprint(CLI::App& app, Verbs& verbs, FingerprintVerbOptions options = {});
 void register_enroll(CLI::App& app, Verbs& verbs);
 void register_fingerprint_eval(CLI::App& app, Verbs& verbs);
 void register_train(CLI::App& app, Verbs& verbs);                 // workbench builds only
@@ -36,7 +44,6 @@ void register_eval(CLI::App& app, Verbs& verbs);                  // workbench b
 void register_softlock(CLI::App& app, Verbs& verbs);              // workbench builds only
 void register_softlock_sparse(CLI::App& softlock, Verbs& verbs);  // under `softlock`
 void register_softlock_quant(CLI::App& softlock, Verbs& verbs);   // under `softlock`
-void register_ml_fingerprint(CLI::App& app, Verbs& verbs);        // hwlock-ml fingerprint (torch)
 
 // True for verbs that belong to the libtorch workbench (hwlock-ml).
 bool is_workbench_verb(std::string_view verb);
@@ -49,6 +56,10 @@ int report(const Error& error, bool json = false);
 
 // Prints a JSON document to stdout (pretty, one trailing newline).
 void print_json(const nlohmann::json& j);
+
+// Writes a report or other text output through a temporary file renamed into place
+// (io::AtomicFile); an existing `path` is replaced only with `overwrite` (else output_exists).
+Status write_text_output(const std::filesystem::path& path, std::string_view text, bool overwrite);
 
 // A progress bar on stderr, drawn only when stderr is a terminal (or HWLOCK_PROGRESS=1).
 class Progress {

@@ -21,7 +21,15 @@ int main(int argc, char** argv) {
   hwlock::cli::register_train(app, verbs);
   hwlock::cli::register_eval(app, verbs);
   hwlock::cli::register_softlock(app, verbs);
-  hwlock::cli::register_ml_fingerprint(app, verbs);
+  hwlock::cli::FingerprintVerbOptions fingerprint;
+  fingerprint.default_source = "torch";
+  fingerprint.sources.insert(fingerprint.sources.begin(), "torch");
+  fingerprint.description = "Measure this device's fingerprint (with the libtorch source)";
+  // The torch bits depend on the kernels ATen dispatches to (ATEN_CPU_CAPABILITY overrides it).
+  fingerprint.extra = [] {
+    return nlohmann::json{{"torch_cpu_capability", hwlock::ml::torch_cpu_capability()}};
+  };
+  hwlock::cli::register_fingerprint(app, verbs, std::move(fingerprint));
   hwlock::cli::register_enroll(app, verbs);  // also --source torch
   hwlock::cli::register_unlock(app, verbs);  // records with torch parts
   try {
