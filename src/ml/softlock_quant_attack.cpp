@@ -5,6 +5,7 @@
 
 #include "hwlock/ml/softlock_quant.hpp"
 #include "hwlock/ml/train.hpp"
+#include "param_snapshot.hpp"
 #include "torch_guard.hpp"
 
 namespace hwlock::ml {
@@ -88,15 +89,9 @@ Result<std::vector<QuantCurvePoint>> quant_recovery_curve(Net& locked, const Ten
                                                           const QuantRecoveryOptions& o) {
   HWLOCK_TRY(check(train, test, o));
   return detail::guard("recovery", [&]() -> Result<std::vector<QuantCurvePoint>> {
-    std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;
-    {
-      torch::NoGradGuard no_grad;
-      for (auto& p : locked.parameters()) saved.emplace_back(p, p.clone());
-    }
-    auto curve = curve_in_format(locked, train, test, o);
-    torch::NoGradGuard no_grad;
-    for (auto& [p, copy] : saved) p.copy_(copy);
-    return curve;
+    // Work on the caller's model, then put its weights back.
+    return detail::with_parameters_restored(
+        locked, [&] { return curve_in_format(locked, train, test, o); });
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "hwlock/ml/softlock_sparse.hpp"
 #include "hwlock/ml/train.hpp"
+#include "param_snapshot.hpp"
 #include "torch_guard.hpp"
 
 namespace hwlock::ml {
@@ -77,15 +78,8 @@ Result<std::vector<RecoveryPoint>> recovery_curve(Net& locked, const TensorDatas
   HWLOCK_TRY(check(train, test, o));
   return detail::guard("recovery", [&]() -> Result<std::vector<RecoveryPoint>> {
     // Work on the caller's model, then put its weights back.
-    std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;
-    {
-      torch::NoGradGuard no_grad;
-      for (auto& p : locked.parameters()) saved.emplace_back(p, p.clone());
-    }
-    auto curve = masked_curve(locked, train, test, o);
-    torch::NoGradGuard no_grad;
-    for (auto& [p, copy] : saved) p.copy_(copy);
-    return curve;
+    return detail::with_parameters_restored(locked,
+                                            [&] { return masked_curve(locked, train, test, o); });
   });
 }
 
