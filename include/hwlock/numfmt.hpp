@@ -202,8 +202,9 @@ Status fake_quantize_ref(const FormatSpec& spec, std::span<const float> in, std:
 enum class Isa : std::uint8_t { scalar = 0, avx2_f16c = 1 };
 Isa detected_isa() noexcept;
 
-// Same result as fake_quantize_ref, bit for bit. Vectorised for bf16 and fp16 with rne and no
-// saturation when `isa` allows and no stats are requested; every other case runs the reference.
+// Same result as fake_quantize_ref, bit for bit. Vectorised for the default specs of bf16, fp16,
+// fp8-e4m3, int8 (per-tensor symmetric) and mxint8 when `isa` allows and no stats are requested;
+// every other case (Isa::scalar included) runs the reference.
 Status fake_quantize(const FormatSpec& spec, std::span<const float> in, std::span<float> out,
                      TensorShape shape, QuantStats* stats = nullptr, Isa isa = detected_isa());
 

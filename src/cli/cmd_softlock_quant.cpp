@@ -1,10 +1,12 @@
 // hwlock softlock quant MODEL.safetensors --authorized FORMAT [--deny F1,F2,...] -o LOCKED
-//   [--epochs N] [--lambda L] [--tau T] [--carriers K] [--quick] [--attack] [--report PREFIX]
-// Inserts carriers into a trained zoo MLP and fine-tunes it so that it is accurate only with
-// weights and activations in the authorized number format (hwlock/ml/softlock_quant.hpp). Prints
-// the accuracy matrix (every evaluated format: input model, with carriers, locked, carriers
-// removed, carriers clamped); --attack adds fine-tune-in-a-denied-format recovery curves next to
-// training from scratch; --report writes PREFIX.json and PREFIX.md with the emulation cost too.
+//   [--epochs N] [--lambda L] [--tau T] [--shadow-blocks B | --carriers K] [--anticipate-steps S]
+//   [--quick] [--attack] [--report PREFIX]
+// Builds shadow units (or carriers) into a trained zoo mlp/cnn and fine-tunes it so that it is
+// accurate only with weights and activations in the authorized number format
+// (hwlock/ml/softlock_quant.hpp). Prints the accuracy matrix (every evaluated format: input model,
+// with the structure, locked, carriers removed, carriers clamped, shadows removed); --attack adds
+// fine-tune-in-a-denied-format recovery curves next to training from scratch; --report writes
+// PREFIX.json and PREFIX.md with the emulation cost too.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,18 +28,20 @@ namespace {
 struct QuantArgs {
   std::string file, model, authorized, out, report_prefix;
   std::vector<std::string> deny, attack_formats;
-  int epochs = 3, carriers = -1;
+  int epochs = 3, carriers = -1, shadow_blocks = -1;
   std::int64_t limit = 0, test_limit = 0;
-  double lambda = 0.1, tau = 2.3, lr = 1e-3;
+  double lambda = 0.1, tau = 2.3, lr = 1e-3, anticipate_step_size = 0.01;
+  int anticipate_steps = 0;
   std::uint64_t seed = 0;
   unsigned threads = 1;
-  bool quick = false, attack = false, json = false, force = false;
+  bool quick = false, attack = false, json = false, force = false, batch_hinge = false;
 };
 
 Result<ml::Arch> resolve_arch(const QuantArgs& a) {
   HWLOCK_ASSIGN(const ml::Arch arch, resolve_model_arch(a.file, a.model));
-  if (arch != ml::Arch::mlp)
-    return fail(Errc::usage, a.file + ": the quantisation lock supports the mlp model only (got " +
+  if (arch != ml::Arch::mlp && arch != ml::Arch::cnn)
+    return fail(Errc::usage, a.file +
+                                 ": the quantisation lock supports the mlp and cnn models (got " +
                                  std::string(ml::arch_name(arch)) + ")");
   return arch;
 }
@@ -69,13 +73,24 @@ std::string markdown(const nlohmann::json& r) {
         std::to_string(r["train_examples"].get<std::int64_t>()) + " examples; test set " +
         std::to_string(r["test_examples"].get<std::int64_t>()) + " examples; " +
         std::to_string(static_cast<int>(r["seconds"].get<double>())) + " s.\n\n";
+  if (!r["shadow_units"].empty())
+    md += std::to_string(r["shadow_units"].size()) + " shadow unit(s) in fc1 (" +
+          r["shadow_positions"].get<std::string>() + "), held in [" +
+          std::to_string(r["shadow_low"].get<double>()) + ", " +
+          std::to_string(r["shadow_high"].get<double>()) +
+          "], which the authorized format stores as " +
+          std::to_string(r["shadow_stored"].get<double>()) +
+          (r["shadow_kind"] == "dead-zone" ? " (its dead zone next to a carrier)"
+                                           : " (its saturation value)") +
+          "; shadows removed = each replaced by that constant.\n\n";
   md +=
-      "| evaluated format | input model | with carriers | locked | carriers removed | carriers "
-      "clamped | role |\n|---|---|---|---|---|---|---|\n";
+      "| evaluated format | input model | with structure | locked | carriers removed | carriers "
+      "clamped | shadows removed | role |\n|---|---|---|---|---|---|---|---|\n";
   for (const auto& f : r["formats"])
     md += "| " + f["format"].get<std::string>() + " | " + pct(f["before"]) + " | " +
           pct(f["with_carriers"]) + " | " + pct(f["after"]) + " | " + pct(f["carriers_removed"]) +
-          " | " + pct(f["carriers_clamped"]) + " | " + role(f) + " |\n";
+          " | " + pct(f["carriers_clamped"]) + " | " + pct(f["shadows_removed"]) + " | " + role(f) +
+          " |\n";
   if (r.contains("emulation")) {
     md +=
         "\nEmulation cost of the authorized format on this CPU (whole-model inference, median; "
@@ -129,12 +144,19 @@ std::string command_line(const QuantArgs& a) {
   else
     c += " --epochs " + std::to_string(a.epochs);
   if (a.carriers >= 0) c += " --carriers " + std::to_string(a.carriers);
+  if (a.shadow_blocks >= 0) c += " --shadow-blocks " + std::to_string(a.shadow_blocks);
   if (a.limit != 0) c += " --limit " + std::to_string(a.limit);
   if (a.test_limit != 0) c += " --test-limit " + std::to_string(a.test_limit);
   char b[160];
   std::snprintf(b, sizeof b, " --lambda %g --tau %g --lr %g --seed %llu --threads %u", a.lambda,
                 a.tau, a.lr, static_cast<unsigned long long>(a.seed), a.threads);
   c += b;
+  if (a.batch_hinge) c += " --batch-hinge";
+  if (a.anticipate_steps > 0) {
+    std::snprintf(b, sizeof b, " --anticipate-steps %d --anticipate-step-size %g",
+                  a.anticipate_steps, a.anticipate_step_size);
+    c += b;
+  }
   if (a.attack) {
     c += " --attack";
     for (const auto& f : a.attack_formats) c += " --attack-format " + f;
@@ -173,8 +195,12 @@ int run_quant(const QuantArgs& a) {
 
   o.epochs = a.quick ? 1 : a.epochs;
   o.carriers = a.carriers;
+  o.shadow_blocks = a.shadow_blocks;
   o.lambda = a.lambda;
   o.tau = a.tau;
+  o.per_example_hinge = !a.batch_hinge;
+  o.anticipate_steps = a.anticipate_steps;
+  o.anticipate_step_size = a.anticipate_step_size;
   o.lr = a.lr;
   o.seed = a.seed;
   o.threads = a.threads;
@@ -196,6 +222,9 @@ int run_quant(const QuantArgs& a) {
     if (f.denied) denied_names += (denied_names.empty() ? "" : ",") + f.format;
   const std::string positions = ml::carriers_to_string(rep->carriers);
   const std::string kind = rep->kind == ml::CarrierKind::scale ? "scale" : "saturate";
+  const std::string shadow_kind = rep->shadows.units.empty()                       ? "none"
+                                  : rep->shadows.kind == ml::ShadowKind::dead_zone ? "dead-zone"
+                                                                                   : "saturation";
   const st::Metadata meta{{"format", "pt"},
                           {"model", std::string(ml::arch_name(*arch))},
                           {"softlock", "quant"},
@@ -203,6 +232,8 @@ int run_quant(const QuantArgs& a) {
                           {"denied_formats", denied_names},
                           {"carrier_kind", kind},
                           {"carriers", positions},
+                          {"shadow_units", ml::units_to_string(rep->shadows.units)},
+                          {"shadow_kind", shadow_kind},
                           {"source", std::filesystem::path(a.file).filename().string()}};
   if (auto st = ml::save_module(**model, a.out, meta, a.force); !st)
     return report(st.error(), a.json);
@@ -214,10 +245,20 @@ int run_quant(const QuantArgs& a) {
                       {"epochs", o.epochs},
                       {"lambda", o.lambda},
                       {"tau", o.tau},
+                      {"hinge", o.per_example_hinge ? "per-example" : "batch-mean"},
+                      {"anticipate_steps", o.anticipate_steps},
+                      {"anticipate_step_size", o.anticipate_step_size},
                       {"train_examples", train.size()},
                       {"test_examples", test.size()},
                       {"carrier_kind", kind},
                       {"carrier_positions", positions},
+                      {"shadow_units", rep->shadows.units},
+                      {"shadow_positions", ml::units_to_string(rep->shadows.units)},
+                      {"shadow_low", rep->shadows.low},
+                      {"shadow_high", rep->shadows.high},
+                      {"shadow_weight_bound", rep->shadows.weight_bound},
+                      {"shadow_kind", shadow_kind},
+                      {"shadow_stored", rep->shadows.stored},
                       {"seconds", rep->seconds},
                       {"command", command}};
   r["carriers"] = nlohmann::json::array();
@@ -232,6 +273,7 @@ int run_quant(const QuantArgs& a) {
                             {"after", f.after},
                             {"carriers_removed", f.carriers_removed},
                             {"carriers_clamped", f.carriers_clamped},
+                            {"shadows_removed", f.shadows_removed},
                             {"authorized", f.authorized},
                             {"denied", f.denied}});
   if (!a.report_prefix.empty()) {
@@ -293,15 +335,16 @@ int run_quant(const QuantArgs& a) {
   if (a.json) {
     print_json(r);
   } else {
-    std::printf("%-14s %8s %9s %8s %9s %9s  %s\n", "format", "input", "carriers", "locked",
-                "removed", "clamped", "role");
+    std::printf("%-14s %8s %9s %8s %9s %9s %9s  %s\n", "format", "input", "structure", "locked",
+                "-carriers", "clamped", "-shadows", "role");
     for (const auto& f : r["formats"])
-      std::printf("%-14s %8s %9s %8s %9s %9s  %s\n", f["format"].get<std::string>().c_str(),
+      std::printf("%-14s %8s %9s %8s %9s %9s %9s  %s\n", f["format"].get<std::string>().c_str(),
                   pct(f["before"]).c_str(), pct(f["with_carriers"]).c_str(),
                   pct(f["after"]).c_str(), pct(f["carriers_removed"]).c_str(),
-                  pct(f["carriers_clamped"]).c_str(), role(f).c_str());
-    std::printf("%zu %s carrier(s); saved %s (%.0f s)\n", rep->carriers.size(), kind.c_str(),
-                a.out.c_str(), rep->seconds);
+                  pct(f["carriers_clamped"]).c_str(), pct(f["shadows_removed"]).c_str(),
+                  role(f).c_str());
+    std::printf("%zu %s carrier(s), %zu shadow unit(s); saved %s (%.0f s)\n", rep->carriers.size(),
+                kind.c_str(), rep->shadows.units.size(), a.out.c_str(), rep->seconds);
   }
   return 0;
 }
@@ -312,7 +355,8 @@ void register_softlock_quant(CLI::App& softlock, Verbs& verbs) {
   auto args = std::make_shared<QuantArgs>();
   auto* sub = softlock.add_subcommand(
       "quant", "Quantisation-aware lock: accurate only in the authorized number format");
-  sub->add_option("MODEL", args->file, "Trained mlp model (safetensors, e.g. from `hwlock train`)")
+  sub->add_option("MODEL", args->file,
+                  "Trained mlp or cnn model (safetensors, e.g. from `hwlock train`)")
       ->required()
       ->check(CLI::ExistingFile);
   sub->add_option("--authorized", args->authorized,
@@ -330,6 +374,10 @@ void register_softlock_quant(CLI::App& softlock, Verbs& verbs) {
   sub->add_option("--carriers", args->carriers,
                   "Carriers per hidden layer (default: per format; 0 = none)")
       ->check(CLI::Range(0, 256));
+  sub->add_option("--shadow-blocks", args->shadow_blocks,
+                  "32-unit blocks of fc1 turned into shadow units (default: 1, or 0 when "
+                  "--carriers is given; 0 = carrier-only lock)")
+      ->check(CLI::Range(0, 7));
   sub->add_option("--limit", args->limit, "Training examples (0 = all 60000)")
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--test-limit", args->test_limit, "Test examples (0 = all 10000)")
@@ -339,6 +387,16 @@ void register_softlock_quant(CLI::App& softlock, Verbs& verbs) {
       ->capture_default_str();
   sub->add_option("--tau", args->tau, "Target cross-entropy in denied formats")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  sub->add_flag("--batch-hinge", args->batch_hinge,
+                "Hinge the batch-mean denied cross-entropy instead of every example's");
+  sub->add_option("--anticipate-steps", args->anticipate_steps,
+                  "Attack-aware lock: simulated attacker steps before each denied term")
+      ->check(CLI::Range(0, 100))
+      ->capture_default_str();
+  sub->add_option("--anticipate-step-size", args->anticipate_step_size,
+                  "Size of each simulated attacker sign-gradient step")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--lr", args->lr, "Adam learning rate (cosine decay)")
       ->check(CLI::PositiveNumber)

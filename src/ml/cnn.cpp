@@ -22,6 +22,11 @@ class Cnn final : public Net {
     return linear(n, h, fc2_);
   }
 
+  std::optional<torch::Tensor> fc1_input(const torch::Tensor& x) override {
+    auto h = torch::max_pool2d(torch::relu(conv1_->forward(x)), 2);
+    return torch::max_pool2d(torch::relu(conv2_->forward(h)), 2).flatten(1);
+  }
+
  private:
   torch::nn::Conv2d conv1_, conv2_;
   torch::nn::Linear fc1_, fc2_;

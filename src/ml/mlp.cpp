@@ -19,6 +19,8 @@ class Mlp final : public Net {
     return linear(n, h, fc3_);
   }
 
+  std::optional<torch::Tensor> fc1_input(const torch::Tensor& x) override { return x.flatten(1); }
+
  private:
   torch::nn::Linear fc1_, fc2_, fc3_;
 };

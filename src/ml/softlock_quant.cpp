@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
-#include <numbers>
 
+#include "anticipated_hinge.hpp"
 #include "hwlock/ml/softlock_quant.hpp"
 #include "hwlock/ml/train.hpp"
+#include "lock_loop.hpp"
+#include "param_snapshot.hpp"
 #include "torch_guard.hpp"
 
 namespace hwlock::ml {
@@ -28,7 +31,8 @@ Status check(const TensorDataset& train, const TensorDataset& test, const QuantL
       return fail(Errc::usage, "quantisation lock: " + numfmt::format_name(d) +
                                    " is both authorized and denied");
   }
-  if (o.epochs < 1 || o.batch_size < 1 || !(o.lr > 0) || !(o.lambda >= 0) || !(o.tau > 0))
+  if (o.epochs < 1 || o.batch_size < 1 || !(o.lr > 0) || !(o.lambda >= 0) || !(o.tau > 0) ||
+      o.anticipate_steps < 0 || !(o.anticipate_step_size >= 0))
     return fail(Errc::usage, "quantisation lock: epochs, batch size, lr and tau must be positive");
   if (train.size() == 0 || test.size() == 0)
     return fail(Errc::usage, "quantisation lock: empty training or test set");
@@ -47,7 +51,9 @@ std::vector<numfmt::FormatSpec> evaluated_formats(const QuantLockOptions& o) {
 }
 
 // 1 where a parameter may move, 0 on the carriers' rows, biases and outgoing columns.
-std::map<std::string, torch::Tensor> free_masks(Net& model, const std::vector<Carrier>& carriers) {
+// The shadows' incoming rows are frozen too (their outgoing columns train).
+std::map<std::string, torch::Tensor> free_masks(Net& model, const std::vector<Carrier>& carriers,
+                                                const ShadowSet& shadows) {
   std::map<std::string, torch::Tensor> m;
   for (auto& p : model.named_parameters()) m[p.key()] = torch::ones_like(p.value());
   for (const auto& c : carriers) {
@@ -55,7 +61,22 @@ std::map<std::string, torch::Tensor> free_masks(Net& model, const std::vector<Ca
     m[c.layer + ".bias"][c.unit].zero_();
     m[c.next + ".weight"].select(1, c.unit).zero_();
   }
+  for (const auto u : shadows.units) {
+    m["fc1.weight"][u].zero_();
+    m["fc1.bias"][u].zero_();
+  }
   return m;
+}
+
+// Shadow blocks asked for, or the default (1 unless the caller asked for the carrier-only lock
+// by giving a carrier count).
+Result<int> shadow_blocks(const QuantLockOptions& o) {
+  if (o.shadow_blocks > 0 && o.carriers >= 0)
+    return fail(Errc::usage,
+                "quantisation lock: a carrier count selects the carrier-only lock; it cannot be "
+                "combined with shadow blocks (shadow blocks place their own carriers)");
+  if (o.shadow_blocks >= 0) return o.shadow_blocks;
+  return o.carriers < 0 ? 1 : 0;
 }
 
 }  // namespace
@@ -88,6 +109,11 @@ Result<QuantLockReport> quant_lock(Net& model, const TensorDataset& train,
   HWLOCK_TRY(check(train, test, o));
   HWLOCK_ASSIGN(CarrierPlan plan, carrier_plan(o.authorized));
   if (o.carriers >= 0) plan.per_layer = o.carriers;
+  HWLOCK_ASSIGN(const int blocks, shadow_blocks(o));
+  std::optional<ShadowPlan> splan;
+  if (blocks > 0) {
+    HWLOCK_ASSIGN(splan, shadow_plan(o.authorized, blocks));
+  }
   return detail::guard("quantisation lock", [&]() -> Result<QuantLockReport> {
     const auto start = Clock::now();
     set_threads(o.threads);
@@ -107,84 +133,80 @@ Result<QuantLockReport> quant_lock(Net& model, const TensorDataset& train,
       HWLOCK_ASSIGN(f.before, accuracy_in(model, s, test, o.threads));
       rep.formats.push_back(f);
     }
-    if (plan.per_layer > 0) {
+    if (splan) {
+      HWLOCK_ASSIGN(rep.shadows, insert_shadows(model, *splan, train));
+      for (const auto u : rep.shadows.carrier_units)
+        rep.carriers.push_back(Carrier{"fc1", "fc2", u, plan.value, 0.0f});
+    } else if (plan.per_layer > 0) {
       HWLOCK_ASSIGN(rep.carriers, insert_carriers(model, plan, o.authorized, o.seed));
     }
     for (std::size_t i = 0; i < specs.size(); ++i) {
       HWLOCK_ASSIGN(rep.formats[i].with_carriers, accuracy_in(model, specs[i], test, o.threads));
     }
 
-    const auto masks = free_masks(model, rep.carriers);
-    torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr));
-    const std::int64_t n = train.size();
-    const std::int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-    const double total = static_cast<double>(batches * o.epochs);
-    std::int64_t step = 0;
+    const auto masks = free_masks(model, rep.carriers, rep.shadows);
+    // Per example by default: a batch-mean hinge is met by a few confident mistakes while most
+    // examples stay right (docs/SOFTLOCK.md, sparsity lock).
+    detail::HingeOptions hinge;
+    hinge.tau = o.tau;
+    hinge.weight = o.lambda;
+    hinge.per_example = o.per_example_hinge;
+    hinge.attacker_steps = o.anticipate_steps;
+    hinge.attacker_step_size = o.anticipate_step_size;
     const auto saved_numerics = model.numerics();
-    model.train();
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-      const auto perm_vec = seeded_permutation(n, o.seed + static_cast<std::uint64_t>(epoch));
-      const auto perm = torch::tensor(torch::ArrayRef<std::int64_t>(perm_vec), torch::kInt64);
-      QuantLockProgress p{epoch, o.epochs, 0, batches, 0, 0};
-      double sum_a = 0, sum_d = 0;
-      for (std::int64_t b = 0; b < batches; ++b, ++step) {
-        const double lr =
-            o.lr * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) / total));
-        for (auto& g : opt.param_groups()) g.options().set_lr(lr);
-        const auto idx =
-            perm.narrow(0, b * o.batch_size, std::min(o.batch_size, n - b * o.batch_size));
-        const auto x = train.images.index_select(0, idx), y = train.labels.index_select(0, idx);
-        opt.zero_grad();
-        model.set_numerics(numerics_for(o.authorized));
-        const auto ce_a = torch::nn::functional::cross_entropy(model.forward(x), y);
-        auto loss = ce_a;
-        double ce_d = 0;
-        for (const auto& d : denied) {
-          model.set_numerics(numerics_for(d));
-          const auto ce = torch::nn::functional::cross_entropy(model.forward(x), y);
-          loss = loss + o.lambda * torch::relu(o.tau - ce);
-          ce_d += ce.item<double>() / static_cast<double>(denied.size());
-        }
-        loss.backward();
-        {
-          torch::NoGradGuard no_grad;
-          for (auto& prm : model.named_parameters())
-            if (prm.value().grad().defined()) prm.value().mutable_grad().mul_(masks.at(prm.key()));
-        }
-        opt.step();
-        sum_a += ce_a.item<double>();
-        sum_d += ce_d;
-        p.batch = b + 1;
-        p.loss_authorized = sum_a / static_cast<double>(b + 1);
-        p.loss_denied = sum_d / static_cast<double>(b + 1);
-        if (o.progress) o.progress(p);
+    const auto batch = [&](const torch::Tensor& x,
+                           const torch::Tensor& y) -> Result<detail::LockBatchLosses> {
+      model.set_numerics(numerics_for(o.authorized));
+      const auto ce_a = torch::nn::functional::cross_entropy(model.forward(x), y);
+      ce_a.backward();
+      double ce_d = 0;
+      for (const auto& d : denied) {
+        const auto spec = numerics_for(d);
+        ce_d +=
+            detail::anticipated_hinge(model, x, y, hinge, [&] { model.set_numerics(spec); }, {}) /
+            static_cast<double>(denied.size());
       }
-    }
+      torch::NoGradGuard no_grad;
+      for (auto& prm : model.named_parameters())
+        if (prm.value().grad().defined()) prm.value().mutable_grad().mul_(masks.at(prm.key()));
+      return detail::LockBatchLosses{ce_a.item<double>(), ce_d};
+    };
+    HWLOCK_TRY(detail::lock_loop(
+        model, train, {o.epochs, o.batch_size, o.lr, o.seed}, batch,
+        [&]() -> Status {
+          return rep.shadows.units.empty() ? Status{} : project_shadows(model, rep.shadows);
+        },
+        [&](const detail::LockLoopProgress& lp) {
+          if (o.progress)
+            o.progress(
+                {lp.epoch, lp.epochs, lp.batch, lp.batches, lp.loss_authorized, lp.loss_denied});
+        }));
     model.set_numerics(saved_numerics);
     model.eval();
     for (std::size_t i = 0; i < specs.size(); ++i) {
       HWLOCK_ASSIGN(rep.formats[i].after, accuracy_in(model, specs[i], test, o.threads));
     }
-    // What the attacker's edits of the visible carriers do (on a copy of the parameters).
-    std::vector<std::pair<torch::Tensor, torch::Tensor>> saved;
-    {
-      torch::NoGradGuard no_grad;
-      for (auto& prm : model.parameters()) saved.emplace_back(prm, prm.clone());
-    }
-    const auto restore = [&] {
-      torch::NoGradGuard no_grad;
-      for (auto& [prm, copy] : saved) prm.copy_(copy);
+    // What the attacker's edits of the visible structure do, each on the locked parameters
+    // (restored afterwards).
+    const auto after_edit = [&](const std::function<Status()>& edit,
+                                double FormatAccuracy::*field) -> Status {
+      return detail::with_parameters_restored(model, [&]() -> Status {
+        HWLOCK_TRY(edit());
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+          HWLOCK_ASSIGN(rep.formats[i].*field, accuracy_in(model, specs[i], test, o.threads));
+        }
+        return {};
+      });
     };
-    HWLOCK_TRY(remove_carriers(model, rep.carriers));
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      HWLOCK_ASSIGN(rep.formats[i].carriers_removed, accuracy_in(model, specs[i], test, o.threads));
+    HWLOCK_TRY(after_edit([&] { return remove_carriers(model, rep.carriers); },
+                          &FormatAccuracy::carriers_removed));
+    HWLOCK_TRY(after_edit([&] { return clamp_carriers(model, rep.carriers, o.authorized); },
+                          &FormatAccuracy::carriers_clamped));
+    for (auto& f : rep.formats) f.shadows_removed = f.after;
+    if (!rep.shadows.units.empty()) {
+      HWLOCK_TRY(after_edit([&] { return remove_shadows(model, rep.shadows, o.authorized); },
+                            &FormatAccuracy::shadows_removed));
     }
-    restore();
-    HWLOCK_TRY(clamp_carriers(model, rep.carriers, o.authorized));
-    for (std::size_t i = 0; i < specs.size(); ++i) {
-      HWLOCK_ASSIGN(rep.formats[i].carriers_clamped, accuracy_in(model, specs[i], test, o.threads));
-    }
-    restore();
     rep.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return rep;
   });

@@ -25,7 +25,9 @@ struct Layers {
   torch::Tensor w1, b1, w2, b2, w3, b3;
 };
 
-Result<Layers> mlp_layers(Net& model) {
+// The zoo MLP's layers; with full = false only fc1 (256 outputs) feeding fc2 is required, which
+// the CNN also has (enough to edit fc1 carriers).
+Result<Layers> mlp_layers(Net& model, bool full = true) {
   Layers l;
   for (auto& p : model.named_parameters()) {
     const auto& k = p.key();
@@ -36,8 +38,9 @@ Result<Layers> mlp_layers(Net& model) {
     if (k == "fc3.weight") l.w3 = p.value();
     if (k == "fc3.bias") l.b3 = p.value();
   }
-  if (!l.w1.defined() || !l.w2.defined() || !l.w3.defined() || l.w1.size(0) != kHidden ||
-      l.w2.size(0) != kHidden || l.w2.size(1) != kHidden || l.w3.size(1) != kHidden)
+  const bool fc1 =
+      l.w1.defined() && l.w2.defined() && l.w1.size(0) == kHidden && l.w2.size(1) == kHidden;
+  if (!fc1 || (full && (!l.w3.defined() || l.w2.size(0) != kHidden || l.w3.size(1) != kHidden)))
     return fail(Errc::usage, "quantisation lock: carriers need the zoo MLP (784-256-256-10)");
   return l;
 }
@@ -163,8 +166,16 @@ Result<std::vector<Carrier>> insert_carriers(Net& model, const CarrierPlan& plan
   });
 }
 
+namespace {
+bool fc1_only(const std::vector<Carrier>& carriers) {
+  for (const auto& c : carriers)
+    if (c.layer != "fc1") return false;
+  return true;
+}
+}  // namespace
+
 bool carriers_intact(Net& model, const std::vector<Carrier>& carriers) {
-  auto l = mlp_layers(model);
+  auto l = mlp_layers(model, !fc1_only(carriers));
   if (!l) return false;
   torch::NoGradGuard no_grad;
   // A carrier's outgoing column crosses the (zero) incoming rows of the next layer's carriers.
@@ -183,7 +194,7 @@ bool carriers_intact(Net& model, const std::vector<Carrier>& carriers) {
 }
 
 Status remove_carriers(Net& model, const std::vector<Carrier>& carriers) {
-  HWLOCK_ASSIGN(const Layers l, mlp_layers(model));
+  HWLOCK_ASSIGN(const Layers l, mlp_layers(model, !fc1_only(carriers)));
   return detail::guard("remove carriers", [&]() -> Status {
     torch::NoGradGuard no_grad;
     for (const auto& c : carriers) {
@@ -199,7 +210,7 @@ Status remove_carriers(Net& model, const std::vector<Carrier>& carriers) {
 
 Status clamp_carriers(Net& model, const std::vector<Carrier>& carriers,
                       const numfmt::FormatSpec& authorized) {
-  HWLOCK_ASSIGN(const Layers l, mlp_layers(model));
+  HWLOCK_ASSIGN(const Layers l, mlp_layers(model, !fc1_only(carriers)));
   return detail::guard("clamp carriers", [&]() -> Status {
     torch::NoGradGuard no_grad;
     for (const auto& c : carriers) {

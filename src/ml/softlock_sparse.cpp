@@ -2,10 +2,11 @@
 // to any denied spec destroys accuracy (objective in hwlock/ml/softlock_sparse.hpp).
 #include <chrono>
 #include <cmath>
-#include <numbers>
 
+#include "anticipated_hinge.hpp"
 #include "hwlock/ml/softlock_sparse.hpp"
 #include "hwlock/ml/train.hpp"
+#include "lock_loop.hpp"
 #include "torch_guard.hpp"
 
 namespace hwlock::ml {
@@ -61,50 +62,23 @@ Result<std::vector<PatternAccuracy>> evaluate_all(Net& model,
 // is added to what the gradients held before. Returns the batch-mean CE at D.
 Result<double> denied_term(Net& model, const SparsitySpec& d, const torch::Tensor& x,
                            const torch::Tensor& y, double weight, const SparseLockOptions& o) {
-  namespace F = torch::nn::functional;
   HWLOCK_ASSIGN(const auto masks, sparsity_masks(model, d));
-  auto params = model.named_parameters();
-  std::vector<torch::Tensor> saved_w, saved_g;
-  {
-    torch::NoGradGuard no_grad;
-    for (auto& p : params) {
-      saved_w.push_back(p.value().clone());
-      saved_g.push_back(p.value().grad().defined() ? p.value().grad().clone()
-                                                   : torch::zeros_like(p.value()));
-      if (p.value().grad().defined()) p.value().mutable_grad().zero_();
-    }
-  }
-  HWLOCK_TRY(apply_masks(model, masks));
-  const auto mask_grads = [&] {
-    torch::NoGradGuard no_grad;
-    for (auto& p : params)
-      if (auto it = masks.find(p.key()); it != masks.end() && p.value().grad().defined())
-        p.value().mutable_grad().mul_(it->second);
-  };
-  for (int k = 0; k < o.anticipate_steps; ++k) {
-    F::cross_entropy(model.forward(x), y).backward();
-    mask_grads();
-    torch::NoGradGuard no_grad;
-    for (auto& p : params)
-      if (p.value().grad().defined()) {
-        p.value().sub_(p.value().grad().sign() * o.anticipate_step_size);
-        p.value().mutable_grad().zero_();
-      }
-  }
-  const auto ce =
-      F::cross_entropy(model.forward(x), y, F::CrossEntropyFuncOptions().reduction(torch::kNone));
-  const auto term = weight * torch::relu(o.tau - ce).mean();
-  if (term.item<double>() > 0) term.backward();
-  mask_grads();
-  torch::NoGradGuard no_grad;
-  std::size_t i = 0;
-  for (auto& p : params) {
-    auto& g = p.value().mutable_grad();
-    if (g.defined()) g.add_(saved_g[i]);
-    p.value().copy_(saved_w[i]);
-    ++i;
-  }
-  return ce.mean().item<double>();
+  detail::HingeOptions h;
+  h.tau = o.tau;
+  h.weight = weight;
+  h.attacker_steps = o.anticipate_steps;
+  h.attacker_step_size = o.anticipate_step_size;
+  Status applied;
+  const double ce = detail::anticipated_hinge(
+      model, x, y, h, [&] { applied = apply_masks(model, masks); },
+      [&] {
+        torch::NoGradGuard no_grad;
+        for (auto& p : model.named_parameters())
+          if (auto it = masks.find(p.key()); it != masks.end() && p.value().grad().defined())
+            p.value().mutable_grad().mul_(it->second);
+      });
+  HWLOCK_TRY(applied);
+  return ce;
 }
 
 }  // namespace
@@ -132,51 +106,32 @@ Result<SparseLockReport> sparse_lock(Net& model, const TensorDataset& train,
       }
     HWLOCK_ASSIGN(rep.before, evaluate_all(model, specs, o, denied, test));
 
-    torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr));
-    const std::int64_t n = train.size();
-    const std::int64_t batches = (n + o.batch_size - 1) / o.batch_size;
-    const double total = static_cast<double>(batches * o.epochs);
-    std::int64_t step = 0;
-    model.train();
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-      const auto perm_vec = seeded_permutation(n, o.seed + static_cast<std::uint64_t>(epoch));
-      const auto perm = torch::tensor(torch::ArrayRef<std::int64_t>(perm_vec), torch::kInt64);
-      SparseLockProgress p{epoch, o.epochs, 0, batches, 0, 0};
-      double sum_a = 0, sum_d = 0;
-      for (std::int64_t b = 0; b < batches; ++b, ++step) {
-        const double lr =
-            o.lr * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) / total));
-        for (auto& g : opt.param_groups()) g.options().set_lr(lr);
-        const auto idx =
-            perm.narrow(0, b * o.batch_size, std::min(o.batch_size, n - b * o.batch_size));
-        const auto x = train.images.index_select(0, idx), y = train.labels.index_select(0, idx);
-        opt.zero_grad();
-        const auto ce = torch::nn::functional::cross_entropy(model.forward(x), y);
-        ce.backward();
-        double ce_d = 0;
-        for (const auto& d : denied) {
-          HWLOCK_ASSIGN(
-              const double v,
-              denied_term(model, d, x, y, o.lambda / static_cast<double>(denied.size()), o));
-          ce_d += v / static_cast<double>(denied.size());
-        }
-        {
-          torch::NoGradGuard no_grad;
-          for (auto& prm : model.named_parameters())
-            if (auto it = authorized.find(prm.key());
-                it != authorized.end() && prm.value().grad().defined())
-              prm.value().mutable_grad().mul_(it->second);
-        }
-        opt.step();
-        HWLOCK_TRY(apply_masks(model, authorized));  // projection onto the authorized pattern
-        sum_a += ce.item<double>();
-        sum_d += ce_d;
-        p.batch = b + 1;
-        p.loss_authorized = sum_a / static_cast<double>(b + 1);
-        p.loss_denied = sum_d / static_cast<double>(b + 1);
-        if (o.progress) o.progress(p);
+    const auto batch = [&](const torch::Tensor& x,
+                           const torch::Tensor& y) -> Result<detail::LockBatchLosses> {
+      const auto ce = torch::nn::functional::cross_entropy(model.forward(x), y);
+      ce.backward();
+      double ce_d = 0;
+      for (const auto& d : denied) {
+        HWLOCK_ASSIGN(
+            const double v,
+            denied_term(model, d, x, y, o.lambda / static_cast<double>(denied.size()), o));
+        ce_d += v / static_cast<double>(denied.size());
       }
-    }
+      torch::NoGradGuard no_grad;
+      for (auto& prm : model.named_parameters())
+        if (auto it = authorized.find(prm.key());
+            it != authorized.end() && prm.value().grad().defined())
+          prm.value().mutable_grad().mul_(it->second);
+      return detail::LockBatchLosses{ce.item<double>(), ce_d};
+    };
+    HWLOCK_TRY(detail::lock_loop(
+        model, train, {o.epochs, o.batch_size, o.lr, o.seed}, batch,
+        [&] { return apply_masks(model, authorized); },  // projection onto the authorized pattern
+        [&](const detail::LockLoopProgress& lp) {
+          if (o.progress)
+            o.progress(
+                {lp.epoch, lp.epochs, lp.batch, lp.batches, lp.loss_authorized, lp.loss_denied});
+        }));
     HWLOCK_ASSIGN(rep.after, evaluate_all(model, specs, o, denied, test));
     rep.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     return rep;

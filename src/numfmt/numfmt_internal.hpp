@@ -51,5 +51,12 @@ void dequantize_block_scaled(const QuantizedTensor& q, std::span<float> out);
 // how many elements they did; the caller finishes the tail. Call only when the CPU has AVX2 + F16C.
 std::size_t fake_quantize_bf16_avx2(const float* in, float* out, std::size_t n) noexcept;
 std::size_t fake_quantize_fp16_f16c(const float* in, float* out, std::size_t n) noexcept;
+// fake_quantize_q8_avx2.cpp (same flags): the default specs of int8 (per-tensor symmetric, over
+// the whole n-element tensor), mxint8 (rows x cols, blocks of 32 along each row) and fp8-e4m3.
+// They do every element, non-finite inputs and short tails included.
+void fake_quantize_int8_avx2(const float* in, float* out, std::size_t n) noexcept;
+void fake_quantize_mxint8_avx2(const float* in, float* out, std::size_t rows,
+                               std::size_t cols) noexcept;
+void fake_quantize_fp8_e4m3_avx2(const float* in, float* out, std::size_t n) noexcept;
 
 }  // namespace hwlock::numfmt::detail

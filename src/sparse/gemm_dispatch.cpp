@@ -57,7 +57,11 @@ void gemm_nm(std::span<const float> x, std::size_t batch, const NmMatrix& w, std
   assert(x.size() == batch * w.cols && y.size() == batch * w.rows);
 #if defined(HWLOCK_SPARSE_AVX512)
   if (detected_isa() == Isa::avx512f && w.rows > 0 && w.cols > 0) {
-    if (batch >= kLanes) {
+    // The batch-vectorised kernel pads the batch to 16 lanes, so its cost is flat from 1 to 16
+    // examples, while the rows kernel's grows with every example: bench_sparse put the crossover
+    // near 4 examples for 2:4 and below 2 for 1:4 (docs/PERFORMANCE.md, "Sparse GEMM").
+    const std::size_t xt_min_batch = w.pattern.n == 1 ? 2 : 4;
+    if (batch >= xt_min_batch) {
       const std::size_t ld = (batch + kLanes - 1) / kLanes * kLanes;
       const auto xt = transpose_in(x, batch, w.cols, ld);
       std::vector<float> yt(w.rows * ld);

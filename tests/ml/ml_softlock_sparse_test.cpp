@@ -117,11 +117,8 @@ const std::string kCli = HWLOCK_CLI_PATH;
 TEST(SparseLockCli, QuickLockWritesModelAndReport) {
   HWLOCK_SKIP_WITHOUT_DATASET();
   t::TempDir dir;
-  const auto model = dir / "mlp.safetensors", locked = dir / "locked.safetensors";
-  ASSERT_EQ(
-      t::run(kCli + " train --model mlp --epochs 1 --limit 3000 --threads 1 -o " + t::quote(model))
-          .exit_code,
-      0);
+  const auto model = t::train_small_mlp(kCli, dir), locked = dir / "locked.safetensors";
+  ASSERT_FALSE(::testing::Test::HasFailure());
   const auto r =
       t::run("(" + kCli + " softlock sparse " + t::quote(model) +
              " --pattern 2:4 --deny 1:4 --quick --limit 3000 --test-limit 500 -o " +

@@ -3,8 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+
 #include "hwlock/idx.hpp"
 #include "hwlock/ml/data.hpp"
+#include "test_util.hpp"
 
 namespace hwlock::test {
 
@@ -24,6 +28,16 @@ inline const ml::TensorDataset& fashion_train() {
     return std::move(r).value();
   }();
   return data;
+}
+
+// Trains a small MLP through the CLI `cli` (1 epoch on 3000 examples, one thread) into
+// dir/mlp.safetensors and returns that path; a failed run fails the calling test.
+inline std::filesystem::path train_small_mlp(const std::string& cli, const TempDir& dir) {
+  const auto model = dir / "mlp.safetensors";
+  const auto r =
+      run(cli + " train --model mlp --epochs 1 --limit 3000 --threads 1 -o " + quote(model));
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  return model;
 }
 
 }  // namespace hwlock::test

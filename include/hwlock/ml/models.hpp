@@ -35,6 +35,14 @@ class Net : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& x) = 0;
 
+  // The input of the model's 256-unit hidden Linear "fc1" (mlp: the flattened image; cnn: the
+  // flattened conv features) for a batch x, in fp32; std::nullopt for models without one. The
+  // quantisation lock's shadow units live in fc1's outputs.
+  virtual std::optional<torch::Tensor> fc1_input(const torch::Tensor& x) {
+    (void)x;
+    return std::nullopt;
+  }
+
   // Emulated numerics (hwlock/ml/numerics.hpp) for the following forward passes; std::nullopt
   // (the default) runs plain fp32 libtorch. Training through emulated numerics uses the
   // straight-through gradient.
