@@ -4,6 +4,7 @@
 // Measures this device. Prints a measurement id (a non-cryptographic hash, to compare runs), the
 // field layout and, for timing, the measured ratios. The bits themselves are what device keys are
 // derived from, so they are printed only on request (--show-bits).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -28,6 +29,20 @@ std::string hex64(std::uint64_t v) {
 }
 
 int run_fingerprint(const FingerprintArgs& a, const FingerprintVerbOptions& o) {
+  if (std::find(o.sources.begin(), o.sources.end(), a.source) == o.sources.end()) {
+    std::string kinds;
+    for (const auto& k : o.sources) kinds += (kinds.empty() ? "" : ", ") + k;
+    // The workbench's libtorch source: say where it is rather than that it does not exist.
+    if (a.source == "torch")
+      return report(fail(Errc::key_source,
+                         "the \"torch\" fingerprint source runs libtorch, which only the "
+                         "workbench has: use `hwlock-ml fingerprint` (a build with "
+                         "HWLOCK_WITH_TORCH)"),
+                    a.json);
+    return report(fail(Errc::usage, "--source: unknown fingerprint source \"" + a.source +
+                                        "\" (known here: " + kinds + ")"),
+                  a.json);
+  }
   nlohmann::json params;
   try {
     params = nlohmann::json::parse(a.params);
@@ -93,9 +108,8 @@ void register_fingerprint(CLI::App& app, Verbs& verbs, FingerprintVerbOptions op
   std::string kinds;
   for (const auto& k : options.sources) kinds += (kinds.empty() ? "" : " | ") + k;
   auto* sub = app.add_subcommand("fingerprint", options.description);
-  sub->add_option("--source", args->source, kinds)
-      ->check(CLI::IsMember(options.sources))
-      ->capture_default_str();
+  // Checked in run_fingerprint, which can point to hwlock-ml for the workbench's sources.
+  sub->add_option("--source", args->source, kinds)->capture_default_str();
   sub->add_option("--params", args->params, "Source parameters as a JSON object")
       ->capture_default_str();
   sub->add_option("--repeat", args->repeat, "Measure N times and compare")->capture_default_str();

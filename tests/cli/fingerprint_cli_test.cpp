@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hwlock/error.hpp"
 #include "test_util.hpp"
 
 namespace {
@@ -61,7 +62,13 @@ TEST(FingerprintCli, PufSimulatorAndErrors) {
   EXPECT_GT(p["runs"][1]["hamming_to_first"].get<int>(), 0) << "a 10 % noisy PUF varies";
   EXPECT_EQ(run(kCli + " fingerprint --params '{'").exit_code, 2);
   EXPECT_EQ(run(kCli + " fingerprint --source puf-sim --params '{\"nope\": 1}'").exit_code, 71);
-  EXPECT_EQ(run(kCli + " fingerprint --source gpu").exit_code, 2);
+  const auto gpu = run(kCli + " fingerprint --source gpu");
+  EXPECT_EQ(gpu.exit_code, 2);
+  EXPECT_NE(gpu.out.find("unknown fingerprint source \"gpu\""), std::string::npos) << gpu.out;
+  // The runtime binary points to the workbench for the libtorch source, as enroll does.
+  const auto torch = run(kCli + " fingerprint --source torch");
+  EXPECT_EQ(torch.exit_code, hwlock::exit_code(hwlock::Errc::key_source));
+  EXPECT_NE(torch.out.find("hwlock-ml fingerprint"), std::string::npos) << torch.out;
 }
 
 }  // namespace
