@@ -9,6 +9,24 @@
 
 namespace hwlock::ml::detail {
 
+std::optional<Numerics> numerics_for(const numfmt::FormatSpec& spec) {
+  if (spec.format == numfmt::Format::fp32) return std::nullopt;
+  return Numerics::uniform(spec);
+}
+
+Status check_recovery_args(const TensorDataset& train, const TensorDataset& test,
+                           std::int64_t batch_size, double lr,
+                           const std::vector<std::int64_t>& checkpoints) {
+  if (train.size() == 0 || test.size() == 0)
+    return fail(Errc::usage, "recovery: empty training or test set");
+  if (batch_size < 1 || !(lr > 0))
+    return fail(Errc::usage, "recovery: batch size and lr must be positive");
+  if (!std::is_sorted(checkpoints.begin(), checkpoints.end()) ||
+      (!checkpoints.empty() && checkpoints.front() < 0))
+    return fail(Errc::usage, "recovery: checkpoints must be non-negative and increasing");
+  return {};
+}
+
 Status lock_loop(
     Net& model, const TensorDataset& train, const LockLoopOptions& o,
     const std::function<Result<LockBatchLosses>(const torch::Tensor&, const torch::Tensor&)>& batch,

@@ -1,14 +1,17 @@
-// The fine-tuning loop both soft locks share (private to ml/).
+// The fine-tuning loop and helpers both soft locks share (private to ml/).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include "hwlock/error.hpp"
 #include "hwlock/ml/data.hpp"
 #include "hwlock/ml/models.hpp"
+#include "hwlock/ml/numerics.hpp"
 
 namespace hwlock::ml::detail {
 
@@ -39,5 +42,14 @@ Status lock_loop(
     const std::function<Result<LockBatchLosses>(const torch::Tensor&, const torch::Tensor&)>& batch,
     const std::function<Status()>& after_step,
     const std::function<void(const LockLoopProgress&)>& progress);
+
+// The numerics that run a model in `spec`: std::nullopt (native libtorch) for fp32, else every
+// weight and activation fake-quantised (Numerics::uniform).
+std::optional<Numerics> numerics_for(const numfmt::FormatSpec& spec);
+
+// The attack curves' common argument check (Errc::usage naming the cause).
+Status check_recovery_args(const TensorDataset& train, const TensorDataset& test,
+                           std::int64_t batch_size, double lr,
+                           const std::vector<std::int64_t>& checkpoints);
 
 }  // namespace hwlock::ml::detail

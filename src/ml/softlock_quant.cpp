@@ -18,11 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::optional<Numerics> numerics_for(const numfmt::FormatSpec& spec) {
-  if (spec.format == numfmt::Format::fp32) return std::nullopt;
-  return Numerics::uniform(spec);
-}
-
 Status check(const TensorDataset& train, const TensorDataset& test, const QuantLockOptions& o) {
   HWLOCK_TRY(numfmt::validate(o.authorized));
   for (const auto& d : o.denied) {
@@ -94,7 +89,7 @@ Result<double> accuracy_in(Net& model, const numfmt::FormatSpec& spec, const Ten
                            unsigned threads) {
   HWLOCK_TRY(numfmt::validate(spec));
   const auto saved = model.numerics();
-  model.set_numerics(numerics_for(spec));
+  model.set_numerics(detail::numerics_for(spec));
   EvalOptions eo;
   eo.threads = threads;
   eo.latency_runs = 0;
@@ -156,12 +151,12 @@ Result<QuantLockReport> quant_lock(Net& model, const TensorDataset& train,
     const auto saved_numerics = model.numerics();
     const auto batch = [&](const torch::Tensor& x,
                            const torch::Tensor& y) -> Result<detail::LockBatchLosses> {
-      model.set_numerics(numerics_for(o.authorized));
+      model.set_numerics(detail::numerics_for(o.authorized));
       const auto ce_a = torch::nn::functional::cross_entropy(model.forward(x), y);
       ce_a.backward();
       double ce_d = 0;
       for (const auto& d : denied) {
-        const auto spec = numerics_for(d);
+        const auto spec = detail::numerics_for(d);
         ce_d +=
             detail::anticipated_hinge(model, x, y, hinge, [&] { model.set_numerics(spec); }, {}) /
             static_cast<double>(denied.size());

@@ -5,6 +5,7 @@
 
 #include "hwlock/ml/softlock_quant.hpp"
 #include "hwlock/ml/train.hpp"
+#include "lock_loop.hpp"
 #include "param_snapshot.hpp"
 #include "torch_guard.hpp"
 
@@ -15,19 +16,7 @@ using Clock = std::chrono::steady_clock;
 
 Status check(const TensorDataset& train, const TensorDataset& test, const QuantRecoveryOptions& o) {
   HWLOCK_TRY(numfmt::validate(o.target));
-  if (train.size() == 0 || test.size() == 0)
-    return fail(Errc::usage, "recovery: empty training or test set");
-  if (o.batch_size < 1 || !(o.lr > 0))
-    return fail(Errc::usage, "recovery: batch size and lr must be positive");
-  if (!std::is_sorted(o.checkpoints.begin(), o.checkpoints.end()) ||
-      (!o.checkpoints.empty() && o.checkpoints.front() < 0))
-    return fail(Errc::usage, "recovery: checkpoints must be non-negative and increasing");
-  return {};
-}
-
-std::optional<Numerics> numerics_for(const numfmt::FormatSpec& spec) {
-  if (spec.format == numfmt::Format::fp32) return std::nullopt;
-  return Numerics::uniform(spec);
+  return detail::check_recovery_args(train, test, o.batch_size, o.lr, o.checkpoints);
 }
 
 // Trains `model` in o.target with plain cross-entropy; test accuracy at each checkpoint.
@@ -37,7 +26,7 @@ Result<std::vector<QuantCurvePoint>> curve_in_format(Net& model, const TensorDat
   set_threads(o.threads);
   torch::manual_seed(o.seed);
   const auto saved_numerics = model.numerics();
-  model.set_numerics(numerics_for(o.target));
+  model.set_numerics(detail::numerics_for(o.target));
   torch::optim::Adam opt(model.parameters(), torch::optim::AdamOptions(o.lr));
   const std::int64_t n = train.size();
   const std::int64_t count = std::min(o.batch_size, n);

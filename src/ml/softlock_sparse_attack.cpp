@@ -4,6 +4,7 @@
 
 #include "hwlock/ml/softlock_sparse.hpp"
 #include "hwlock/ml/train.hpp"
+#include "lock_loop.hpp"
 #include "param_snapshot.hpp"
 #include "torch_guard.hpp"
 
@@ -11,14 +12,7 @@ namespace hwlock::ml {
 namespace {
 
 Status check(const TensorDataset& train, const TensorDataset& test, const RecoveryOptions& o) {
-  if (train.size() == 0 || test.size() == 0)
-    return fail(Errc::usage, "recovery: empty training or test set");
-  if (o.batch_size < 1 || !(o.lr > 0))
-    return fail(Errc::usage, "recovery: batch size and lr must be positive");
-  if (!std::is_sorted(o.checkpoints.begin(), o.checkpoints.end()) ||
-      (!o.checkpoints.empty() && o.checkpoints.front() < 0))
-    return fail(Errc::usage, "recovery: checkpoints must be non-negative and increasing");
-  return {};
+  return detail::check_recovery_args(train, test, o.batch_size, o.lr, o.checkpoints);
 }
 
 // Prunes `model` to o.target, then trains with the mask fixed; accuracy at each checkpoint.
