@@ -8,16 +8,29 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 10
 CMAKE_FLAGS ?=
 
-.PHONY: deps build demo test test-unit test-asan fuzz bench format clean
+.PHONY: deps deps-runtime configure build demo test test-unit test-asan fuzz bench format clean
 
 deps:
 	./scripts/install-deps.sh all
 
+deps-runtime:
+	./scripts/install-deps.sh runtime
+
+# BENCH=ON adds the benchmarks (make bench); the test pass does not build them.
+BENCH ?= OFF
+configure:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHWLOCK_WERROR=ON \
+	  -DHWLOCK_BUILD_BENCH=$(BENCH) $(CMAKE_FLAGS)
+
+# Everything the tests need: the runtime, the workbench (libtorch), tests and examples.
 build: deps
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHWLOCK_WERROR=ON $(CMAKE_FLAGS)
+	$(MAKE) configure CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON $(CMAKE_FLAGS)"
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo is the runtime's: it needs neither libtorch nor the tests.
+demo: deps-runtime
+	$(MAKE) configure
+	cmake --build $(BUILD) -j $(JOBS) --target hwlock
 	./$(BUILD)/src/cli/hwlock demo
 
 test: build
@@ -40,7 +53,7 @@ test-asan:
 # safetensors target's is fuzz/corpus/). New inputs go to $(FUZZ_BUILD)/corpus_<name>/, crash
 # inputs to $(FUZZ_BUILD)/crash-*.
 FUZZ_TARGETS = safetensors_header device_record fuzzy_helper key_file idx numfmt_format puf_file \
-  lock_info source_params
+  lock_info source_params preaes_params
 fuzz:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHWLOCK_FUZZ=ON -DHWLOCK_SANITIZE=ON -DHWLOCK_WITH_TORCH=OFF -DHWLOCK_BUILD_TESTS=OFF \
@@ -54,7 +67,9 @@ fuzz:
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/ $(FUZZ_BUILD)/corpus_$$t $$seeds; \
 	done
 
-bench: build
+bench: deps
+	$(MAKE) configure BENCH=ON CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON $(CMAKE_FLAGS)"
+	cmake --build $(BUILD) -j $(JOBS)
 	./$(BUILD)/bench/bench_unlock
 
 format:

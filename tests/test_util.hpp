@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -12,6 +13,24 @@
 #include <vector>
 
 namespace hwlock::test {
+
+// Whether this run is CI's (CI=true, as .ci/run is started): there every dependency is installed by
+// scripts/install-deps.sh, so a missing one is a failure, not a skip.
+inline bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+// Skips the current test when a dependency (a package, a tool, the dataset) is missing, printing
+// why; under CI the same condition fails the test. Only for dependencies install-deps.sh installs:
+// what the CPU lacks (an instruction set) stays a skip everywhere.
+#define HWLOCK_REQUIRE_DEPENDENCY(present, why)                                      \
+  do {                                                                               \
+    if (!(present)) {                                                                \
+      if (::hwlock::test::in_ci()) FAIL() << "missing dependency under CI: " << why; \
+      GTEST_SKIP() << why;                                                           \
+    }                                                                                \
+  } while (0)
 
 class TempDir {
  public:

@@ -38,6 +38,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hwlock/cpu.hpp"
 #include "hwlock/error.hpp"
 
 namespace hwlock::fingerprint {
@@ -130,20 +131,7 @@ class FingerprintSource {
   virtual Result<Measurement> measure() = 0;
 };
 
-// Instruction-set features the numeric probes may use: detected once, as plain data. Tests may
-// pass a reduced copy to make_numeric_source() to see what a smaller CPU would measure.
-struct CpuFeatures {
-  bool x86_sse41 = false;
-  bool x86_avx = false;
-  bool x86_avx2 = false;
-  bool x86_fma = false;
-  bool x86_avx512f = false;
-  bool x86_avx512bf16 = false;
-  bool arm_neon = false;
-  friend bool operator==(const CpuFeatures&, const CpuFeatures&) = default;
-};
-// The host's features (computed on first call; thread-safe).
-const CpuFeatures& host_cpu_features() noexcept;
+// Instruction-set features (CpuFeatures, host_cpu_features()): hwlock/cpu.hpp.
 
 // The numeric source using `features` intersected with the host's (never more than the host has).
 std::unique_ptr<FingerprintSource> make_numeric_source(const CpuFeatures& features);

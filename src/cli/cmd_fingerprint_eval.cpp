@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "common.hpp"
+#include "hwlock/cpu.hpp"
 #include "hwlock/fingerprint_eval.hpp"
 
 namespace hwlock::cli {
@@ -78,12 +79,16 @@ std::vector<ev::Environment> environments(const EvalArgs& a, const std::string& 
     }
   }
   if (torch && wanted(a, "ATEN_CPU_CAPABILITY"))
-    for (const char* cap : {"default", "avx2", "avx512"})
+    for (const char* cap : {"default", "avx2", "avx512"}) {
+      std::string skip = out.front().skip;
+      if (skip.empty() && !fingerprint::aten_capability_available(cap))
+        skip = std::string("not available here: this CPU cannot run ") + cap + " kernels";
       out.push_back({std::string("ATEN_CPU_CAPABILITY=") + cap,
                      {},
                      program,
                      {std::string("ATEN_CPU_CAPABILITY=") + cap},
-                     out.front().skip});
+                     std::move(skip)});
+    }
   return out;
 }
 

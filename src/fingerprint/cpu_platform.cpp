@@ -23,13 +23,29 @@ const CpuFeatures& host_cpu_features() noexcept {
     f.x86_avx2 = __builtin_cpu_supports("avx2") != 0;
     f.x86_fma = __builtin_cpu_supports("fma") != 0;
     f.x86_avx512f = __builtin_cpu_supports("avx512f") != 0;
+    f.x86_avx512bw = f.x86_avx512f && __builtin_cpu_supports("avx512bw") != 0;
+    f.x86_avx512dq = f.x86_avx512f && __builtin_cpu_supports("avx512dq") != 0;
+    f.x86_avx512vl = f.x86_avx512f && __builtin_cpu_supports("avx512vl") != 0;
     f.x86_avx512bf16 = f.x86_avx512f && __builtin_cpu_supports("avx512bf16") != 0;
+    // F16C is CPUID.1:ECX bit 29 (clang's __builtin_cpu_supports does not know "f16c"); its
+    // instructions use the AVX state, so it counts only where AVX does.
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    f.x86_f16c =
+        f.x86_avx && __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
 #elif defined(__aarch64__)
     f.arm_neon = true;  // Advanced SIMD is mandatory in AArch64
 #endif
     return f;
   }();
   return features;
+}
+
+bool aten_capability_available(std::string_view capability, const CpuFeatures& f) noexcept {
+  if (capability == "default") return true;
+  if (capability == "avx2") return f.x86_avx2 && f.x86_fma;
+  if (capability == "avx512")
+    return f.x86_avx512f && f.x86_avx512bw && f.x86_avx512dq && f.x86_avx512vl && f.x86_fma;
+  return false;
 }
 
 namespace detail {

@@ -86,7 +86,11 @@ CpuFeatures intersect(const CpuFeatures& a, const CpuFeatures& b) noexcept {
   f.x86_avx = a.x86_avx && b.x86_avx;
   f.x86_avx2 = a.x86_avx2 && b.x86_avx2;
   f.x86_fma = a.x86_fma && b.x86_fma;
+  f.x86_f16c = a.x86_f16c && b.x86_f16c;
   f.x86_avx512f = a.x86_avx512f && b.x86_avx512f;
+  f.x86_avx512bw = a.x86_avx512bw && b.x86_avx512bw;
+  f.x86_avx512dq = a.x86_avx512dq && b.x86_avx512dq;
+  f.x86_avx512vl = a.x86_avx512vl && b.x86_avx512vl;
   f.x86_avx512bf16 = a.x86_avx512bf16 && b.x86_avx512bf16;
   f.arm_neon = a.arm_neon && b.arm_neon;
   return f;

@@ -1,23 +1,15 @@
 // Fast-path dispatch: the CPU is probed once; anything without a kernel runs the reference.
 #include <algorithm>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
+#include "hwlock/cpu.hpp"
 #include "numfmt_internal.hpp"
 
 namespace hwlock::numfmt {
 
 Isa detected_isa() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-  static const Isa isa = [] {
-    __builtin_cpu_init();
-    // F16C is CPUID.1:ECX bit 29; clang's __builtin_cpu_supports does not know "f16c".
-    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-    const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
-    return __builtin_cpu_supports("avx2") && f16c ? Isa::avx2_f16c : Isa::scalar;
-  }();
-  return isa;
+  const auto& f = fingerprint::host_cpu_features();
+  return f.x86_avx2 && f.x86_fma && f.x86_f16c ? Isa::avx2_f16c : Isa::scalar;
 #else
   return Isa::scalar;
 #endif

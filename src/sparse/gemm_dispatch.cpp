@@ -3,6 +3,7 @@
 #include <cassert>
 #include <vector>
 
+#include "hwlock/cpu.hpp"
 #include "hwlock/sparse.hpp"
 #include "sparse_internal.hpp"
 
@@ -39,11 +40,8 @@ void transpose_out(const std::vector<float>& yt, std::size_t batch, std::size_t 
 
 Isa detected_isa() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-  static const Isa isa = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? Isa::avx512f : Isa::scalar;
-  }();
-  return isa;
+  const auto& f = fingerprint::host_cpu_features();
+  return f.x86_avx512f && f.x86_fma ? Isa::avx512f : Isa::scalar;
 #else
   return Isa::scalar;
 #endif

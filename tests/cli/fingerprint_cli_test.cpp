@@ -40,7 +40,7 @@ TEST(FingerprintCli, NumericIsIdenticalAcrossRunsAndProcesses) {
 
 TEST(FingerprintCli, NumericDiffersUnderQemu) {
   if (kSanitized) GTEST_SKIP() << "sanitizer build";
-  if (!have("qemu-x86_64")) GTEST_SKIP() << "qemu-user not installed";
+  HWLOCK_REQUIRE_DEPENDENCY(have("qemu-x86_64"), "qemu-user not installed");
   auto native = measure("", "");
   auto emulated = measure("qemu-x86_64 ", "");
   EXPECT_NE(native["runs"][0]["measurement_id"], emulated["runs"][0]["measurement_id"]);
@@ -48,7 +48,7 @@ TEST(FingerprintCli, NumericDiffersUnderQemu) {
 
 TEST(FingerprintCli, NumericDiffersUnderValgrind) {
   if (kSanitized) GTEST_SKIP() << "sanitizer build";
-  if (!have("valgrind")) GTEST_SKIP() << "valgrind not installed";
+  HWLOCK_REQUIRE_DEPENDENCY(have("valgrind"), "valgrind not installed");
   auto native = measure("", "");
   auto emulated = measure("valgrind -q ", "");
   EXPECT_NE(native["runs"][0]["measurement_id"], emulated["runs"][0]["measurement_id"]);
@@ -90,7 +90,8 @@ TEST(DeviceCli, EnrollLockUnlockHereButNotUnderEmulation) {
   auto both = run(kCli + " lock " + q(dir / "model.safetensors") + " -o " + q(dir / "x") +
                   " --device " + q(dir / "numeric.json") + " --key-file " + q(dir / "device.key"));
   EXPECT_EQ(both.exit_code, 2) << both.out;
-  if (kSanitized || !have("qemu-x86_64")) GTEST_SKIP() << "no qemu run in this build";
+  if (kSanitized) GTEST_SKIP() << "no qemu run in a sanitizer build";
+  HWLOCK_REQUIRE_DEPENDENCY(have("qemu-x86_64"), "qemu-user not installed");
   auto emulated = run("qemu-x86_64 " + kCli + " unlock " + q(dir / "d.hwlock") + " -o " +
                       q(dir / "stolen.safetensors"));
   EXPECT_EQ(emulated.exit_code, 44) << emulated.out;

@@ -2,7 +2,7 @@
 # (tests/fingerprint/aarch64 with cmake/aarch64-toolchain.cmake), runs its numeric fingerprint twice
 # under qemu-aarch64 and checks: same layout (bit count) as the native measurement, bit-exact across
 # the two emulated processes, and different from the native bits.
-# Skips (prints "SKIP:") when the cross compiler or qemu-aarch64 is missing.
+# Skips (prints "SKIP:") when the cross compiler or qemu-aarch64 is missing; fails instead under CI.
 # cmake -DSOURCE_DIR=... -DBUILD_DIR=... -DNATIVE_CLI=<hwlock> -DJSON_INCLUDE=... [-DWERROR=ON]
 #       -P aarch64_test.cmake
 if(NOT DEFINED WERROR)
@@ -17,6 +17,9 @@ endforeach()
 find_program(CROSS_CXX aarch64-linux-gnu-g++)
 find_program(QEMU_AARCH64 qemu-aarch64)
 if(NOT CROSS_CXX OR NOT QEMU_AARCH64 OR NOT EXISTS /usr/aarch64-linux-gnu/lib)
+  if("$ENV{CI}" STREQUAL "true")
+    message(FATAL_ERROR "missing dependency under CI: aarch64-linux-gnu-g++ or qemu-aarch64")
+  endif()
   message("SKIP: aarch64-linux-gnu-g++ or qemu-aarch64 missing (scripts/install-deps.sh test)")
   return()
 endif()

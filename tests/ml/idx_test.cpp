@@ -16,9 +16,10 @@ using hwlock::errc_name;
 namespace idx = hwlock::idx;
 namespace t = hwlock::test;
 
-#define SKIP_WITHOUT_DATASET()                                                    \
-  do {                                                                            \
-    if (auto d = idx::fashion_mnist_dir(); !d) GTEST_SKIP() << d.error().message; \
+#define SKIP_WITHOUT_DATASET()                                   \
+  do {                                                           \
+    auto d = idx::fashion_mnist_dir();                           \
+    HWLOCK_REQUIRE_DEPENDENCY(d.has_value(), d.error().message); \
   } while (0)
 
 // ---- Known answers (values from Python's gzip module over the Debian package's files).

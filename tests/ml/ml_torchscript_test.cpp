@@ -105,12 +105,12 @@ std::vector<double> values_of(const torch::Tensor& x) {
 class TorchScript : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kPython)) GTEST_SKIP() << kPython << " not found";
+    HWLOCK_REQUIRE_DEPENDENCY(std::filesystem::exists(kPython), kPython << " not found");
     t::write_file(dir_ / "script.py", kScript);
     const auto r = t::run(std::string(kPython) + " " + t::quote(dir_ / "script.py") + " make " +
                           t::quote(dir_.path()));
-    if (r.exit_code == kNoTorch)
-      GTEST_SKIP() << kPython << " has no torch module (apt install python3-torch)";
+    HWLOCK_REQUIRE_DEPENDENCY(r.exit_code != kNoTorch,
+                              kPython << " has no torch module (apt install python3-torch)");
     ASSERT_EQ(r.exit_code, 0) << r.out;
   }
   t::TempDir dir_;
