@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -46,20 +47,33 @@
 
 namespace hwlock {
 
-inline constexpr std::string_view kContainerVersion = "1";
+// The version this build writes; it also reads kContainerVersion1 files (AES-256-CTR only).
+inline constexpr std::string_view kContainerVersion = "2";
+inline constexpr std::string_view kContainerVersion1 = "1";
 inline constexpr std::string_view kMetaPrefix = "hwlock.";
 
 // Called with (bytes done, bytes total) as work progresses; may be empty.
 using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 struct LockOptions {
-  bool key_check = true;   // false: the indistinguishable mode (no MAC, no key id)
+  bool key_check = true;  // false: the indistinguishable mode (no MAC, no key id)
+  // The scheme of every tensor (a transform table id, hwlock/transform.hpp), and per-tensor lock
+  // requests for it (e.g. a shuffle plan); a tensor without a request gets {}.
+  std::string scheme = std::string(crypto::kCipherId);
+  std::map<std::string, nlohmann::json, std::less<>> requests;
   bool overwrite = false;  // replace an existing output
   unsigned threads = 0;    // 0: one per hardware thread
   ProgressFn progress;
 };
 
+// What a reader accepts. The file does not decide its own checks: a container without a key check
+// (the indistinguishable mode) is refused (unchecked_refused) unless the reader opts in.
+struct ReadPolicy {
+  bool allow_unchecked = false;
+};
+
 struct UnlockOptions {
+  ReadPolicy policy;
   bool overwrite = false;
   unsigned threads = 0;
   ProgressFn progress;
@@ -67,8 +81,9 @@ struct UnlockOptions {
 
 // Per-tensor lock parameters as recorded in hwlock.tensors.
 struct TensorLock {
-  std::string scheme;  // "aes-256-ctr"
+  std::string scheme;  // a transform table id: "aes-256-ctr", "preaes-v1", ...
   std::array<std::byte, crypto::kIvSize> nonce{};
+  nlohmann::json params = nlohmann::json::object();  // the scheme's public parameters
 };
 
 // The parsed hwlock.* metadata of a container.
@@ -135,14 +150,15 @@ class LockedModel {
  public:
   // Errors: io_open, st_* (not a valid safetensors file), not_locked, unsupported_version,
   // container_corrupt.
-  static Result<LockedModel> open(const std::filesystem::path& path);
+  static Result<LockedModel> open(const std::filesystem::path& path, ReadPolicy policy = {});
 
   const st::Header& header() const noexcept { return *header_; }
   const LockInfo& lock() const noexcept { return lock_; }
   const std::filesystem::path& path() const noexcept { return path_; }
 
   // Checks the header MAC under the source's key. wrong_key when it does not match ("locked for a
-  // different device or key"); succeeds without checking when the container has no key check.
+  // different device or key"). A container without a key check: unchecked_refused unless the
+  // policy given to open() allows it, then success without any check.
   Status check_key(KeySource& source) const;
 
   // Decrypts every tensor into memory (never to disk), after check_key.
@@ -157,6 +173,7 @@ class LockedModel {
   std::shared_ptr<st::Reader> reader_;
   std::shared_ptr<const st::Header> header_;
   LockInfo lock_;
+  ReadPolicy policy_;
 };
 
 struct VerifyReport {
@@ -173,6 +190,6 @@ struct VerifyReport {
 // message).
 Result<VerifyReport> verify(const std::filesystem::path& locked, KeySource& source,
                             const std::filesystem::path& original, unsigned threads = 0,
-                            const ProgressFn& progress = {});
+                            const ProgressFn& progress = {}, ReadPolicy policy = {});
 
 }  // namespace hwlock

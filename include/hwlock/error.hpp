@@ -51,6 +51,7 @@ enum class Errc : int {
   container_corrupt = 43,    // hwlock.* metadata malformed or inconsistent with the tensors
   wrong_key = 44,            // header MAC mismatch: locked for a different device or key
   verify_mismatch = 45,      // unlocked tensors differ from the reference model
+  unchecked_refused = 46,    // the container has no key check and the reader did not opt in
 
   // Keys.
   key_file_invalid = 50,  // key file missing, malformed, or of the wrong length
@@ -81,6 +82,11 @@ enum class Errc : int {
   // Device profiles (include/hwlock/profile.hpp).
   profile_invalid = 100,    // profile file malformed: JSON, unknown/missing field, bad format
   profile_not_found = 101,  // no profile of that name in the profile directories
+
+  // Parameter transforms (include/hwlock/transform.hpp).
+  scheme_unsupported = 110,     // the scheme cannot lock this tensor (dtype, size) or is unknown
+  scheme_params_invalid = 111,  // a tensor's scheme parameters in the header are malformed
+  structure_invalid = 112,      // a structure spec is malformed or does not fit the model
 };
 
 // Stable short name of an error code ("st_header_too_large"), for --json output.

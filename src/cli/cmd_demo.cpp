@@ -130,7 +130,7 @@ int run_demo(const DemoArgs& a) {
               << "\n";
 
   if (say) std::cout << "6. the same with no key check (indistinguishable mode)\n";
-  auto lm2 = LockedModel::open(locked_nokc);
+  auto lm2 = LockedModel::open(locked_nokc, ReadPolicy{.allow_unchecked = true});  // ours: opt in
   if (!lm2) return bail(lm2.error());
   auto garbage = lm2->unlock(**other);
   if (!garbage) return bail(garbage.error());

@@ -1,15 +1,27 @@
-// hwlock lock IN -o OUT --key-file K [--scheme aes] [--no-key-check] [--force] [--threads N]
+// hwlock lock IN -o OUT (--key-file K | --device R...) [--scheme aes|preaes|shuffle-free]
+//             [--preaes-mode exact|rank16] [--no-key-check] [--force] [--threads N] [--json]
 #include <iostream>
 #include <memory>
 
 #include "common.hpp"
 #include "hwlock/container.hpp"
+#include "hwlock/transform.hpp"
 
 namespace hwlock::cli {
 namespace {
 
+// --preaes-mode rank16: the request for every F32 tensor of `path`.
+Result<std::map<std::string, nlohmann::json, std::less<>>> preaes_requests(
+    const std::string& path, const std::string& mode) {
+  HWLOCK_ASSIGN(st::Reader reader, st::Reader::open(path));
+  std::map<std::string, nlohmann::json, std::less<>> out;
+  for (const auto& t : reader.header().tensors)
+    if (t.dtype == st::DType::F32) out[t.name] = {{"mode", mode}};
+  return out;
+}
+
 struct LockArgs {
-  std::string in, out, key_file, scheme = "aes";
+  std::string in, out, key_file, scheme = "aes", preaes_mode = "exact";
   std::vector<std::string> devices;
   bool no_key_check = false, force = false, json = false;
   unsigned threads = 0;
@@ -19,6 +31,17 @@ int run_lock(const LockArgs& a) {
   auto source = lock_source(a.key_file, a.devices);
   if (!source) return report(source.error(), a.json);
   LockOptions opt;
+  const transform::Scheme* scheme = transform::scheme_by_option(a.scheme);
+  if (scheme == nullptr)
+    return report(fail(Errc::usage, "--scheme " + a.scheme + ": unknown scheme"), a.json);
+  opt.scheme = std::string(scheme->id());
+  if (a.preaes_mode != "exact") {
+    if (a.scheme != "preaes")
+      return report(fail(Errc::usage, "--preaes-mode needs --scheme preaes"), a.json);
+    auto requests = preaes_requests(a.in, a.preaes_mode);
+    if (!requests) return report(requests.error(), a.json);
+    opt.requests = std::move(requests).value();
+  }
   opt.key_check = !a.no_key_check;
   opt.overwrite = a.force;
   opt.threads = a.threads;
@@ -41,7 +64,7 @@ int run_lock(const LockArgs& a) {
   } else {
     std::cout << "locked " << model->header().tensors.size() << " tensors ("
               << human_bytes(static_cast<double>(bytes)) << ") of " << a.in << " into " << a.out
-              << " with aes-256-ctr, key "
+              << " with " << opt.scheme << ", key "
               << (model->lock().key_id.empty() ? "(id withheld)" : model->lock().key_id)
               << (a.no_key_check ? ", no key check (indistinguishable mode)" : ", header MAC")
               << "\n";
@@ -60,8 +83,18 @@ void register_lock(CLI::App& app, Verbs& verbs) {
   sub->add_option("--device", args->devices,
                   "Device record (hwlock enroll); repeat to lock for a fleet")
       ->excludes("--key-file");
-  sub->add_option("--scheme", args->scheme, "Parameter transformation")
-      ->check(CLI::IsMember({"aes"}))
+  std::vector<std::string> schemes;
+  for (auto o : transform::scheme_options()) schemes.emplace_back(o);
+  sub->add_option("--scheme", args->scheme,
+                  "Parameter transformation: aes (AES-256-CTR), preaes (pre-transformed AES: a "
+                  "wrong key decodes to the tensor's own value distribution), shuffle-free (every "
+                  "axis of every tensor permuted under the key; any model)")
+      ->check(CLI::IsMember(schemes))
+      ->capture_default_str();
+  sub->add_option("--preaes-mode", args->preaes_mode,
+                  "preaes on F32 tensors: exact (lossless; the codebook holds every distinct "
+                  "value) or rank16 (quantised to 65536 values first: lossy, small codebook)")
+      ->check(CLI::IsMember({"exact", "rank16"}))
       ->capture_default_str();
   sub->add_flag(
       "--no-key-check", args->no_key_check,

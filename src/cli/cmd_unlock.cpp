@@ -10,7 +10,7 @@ namespace {
 
 struct UnlockArgs {
   std::string in, out, key_file;
-  bool force = false, json = false;
+  bool force = false, json = false, allow_unchecked = false;
   unsigned threads = 0;
 };
 
@@ -18,6 +18,7 @@ int run_unlock(const UnlockArgs& a) {
   auto source = unlock_source(a.key_file);
   if (!source) return report(source.error(), a.json);
   UnlockOptions opt;
+  opt.policy.allow_unchecked = a.allow_unchecked;
   opt.overwrite = a.force;
   opt.threads = a.threads;
   Progress progress("unlock");
@@ -42,6 +43,7 @@ void register_unlock(CLI::App& app, Verbs& verbs) {
   sub->add_option("--key-file", args->key_file,
                   "Master key file (default: re-measure this device)");
   sub->add_flag("--force", args->force, "Replace an existing output");
+  add_allow_unchecked(sub, args->allow_unchecked);
   sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   sub->add_flag("--json", args->json, "Print JSON");

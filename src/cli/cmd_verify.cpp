@@ -10,7 +10,7 @@ namespace {
 
 struct VerifyArgs {
   std::string locked, key_file, against;
-  bool json = false;
+  bool json = false, allow_unchecked = false;
   unsigned threads = 0;
 };
 
@@ -18,7 +18,8 @@ int run_verify(const VerifyArgs& a) {
   auto source = unlock_source(a.key_file);
   if (!source) return report(source.error(), a.json);
   Progress progress("verify");
-  auto r = verify(a.locked, **source, a.against, a.threads, progress.fn());
+  auto r = verify(a.locked, **source, a.against, a.threads, progress.fn(),
+                  ReadPolicy{a.allow_unchecked});
   if (!r) return report(r.error(), a.json);
   if (!r->key_checked && !r->compared)
     return report(fail(Errc::usage, a.locked + ": has no key check (indistinguishable mode); only "
@@ -51,6 +52,7 @@ void register_verify(CLI::App& app, Verbs& verbs) {
   sub->add_option("--key-file", args->key_file,
                   "Master key file (default: re-measure this device)");
   sub->add_option("--against", args->against, "Original model to compare with, bit for bit");
+  add_allow_unchecked(sub, args->allow_unchecked);
   sub->add_option("--threads", args->threads, "Worker threads (0 = all cores)")
       ->capture_default_str();
   sub->add_flag("--json", args->json, "Print JSON");

@@ -153,3 +153,14 @@ Status write_text_output(const std::filesystem::path& path, std::string_view tex
 }
 
 }  // namespace hwlock::cli
+
+namespace hwlock::cli {
+
+void add_allow_unchecked(CLI::App* sub, bool& flag) {
+  sub->add_flag("--allow-unchecked", flag,
+                "Accept a container without a key check (locked with --no-key-check): a wrong "
+                "key or device then decodes silently to a wrong model, and an edited header "
+                "goes unnoticed");
+}
+
+}  // namespace hwlock::cli

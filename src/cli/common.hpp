@@ -57,6 +57,9 @@ int report(const Error& error, bool json = false);
 // Prints a JSON document to stdout (pretty, one trailing newline).
 void print_json(const nlohmann::json& j);
 
+// --allow-unchecked: the reader's opt-in to containers without a key check (ReadPolicy).
+void add_allow_unchecked(CLI::App* sub, bool& flag);
+
 // Writes a report or other text output through a temporary file renamed into place
 // (io::AtomicFile); an existing `path` is replaced only with `overwrite` (else output_exists).
 Status write_text_output(const std::filesystem::path& path, std::string_view text, bool overwrite);

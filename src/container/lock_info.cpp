@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "hwlock/transform.hpp"
 #include "internal.hpp"
 
 namespace hwlock {
@@ -43,10 +44,12 @@ Result<LockInfo> parse_lock_info(const st::Header& h, std::string_view origin) {
     return fail(Errc::not_locked, where + ": not a .hwlock container (no hwlock.version)");
   LockInfo L;
   HWLOCK_ASSIGN(L.version, meta(h, "hwlock.version", origin));
-  if (L.version != kContainerVersion)
+  if (L.version != kContainerVersion && L.version != kContainerVersion1)
     return fail(Errc::unsupported_version, where + ": container version \"" + L.version +
                                                "\" is not supported (this build reads \"" +
+                                               std::string(kContainerVersion1) + "\" and \"" +
                                                std::string(kContainerVersion) + "\")");
+  const bool v1 = L.version == kContainerVersion1;
   HWLOCK_ASSIGN(L.kdf, meta(h, "hwlock.kdf", origin));
   if (L.kdf != crypto::kKdfId)
     return fail(Errc::unsupported_version, where + ": unsupported KDF \"" + L.kdf + "\"");
@@ -89,11 +92,22 @@ Result<LockInfo> parse_lock_info(const st::Header& h, std::string_view origin) {
         !v.contains("nonce") || !v["nonce"].is_string())
       return fail(Errc::container_corrupt,
                   where + ": hwlock.tensors entry \"" + name + "\" is malformed");
+    for (const auto& [field, _] : v.items())
+      if (field != "scheme" && field != "nonce" && (v1 || field != "params"))
+        return fail(Errc::container_corrupt, where + ": hwlock.tensors entry \"" + name +
+                                                 "\" has an unknown field \"" + field + "\"");
     TensorLock t;
     t.scheme = v["scheme"].get<std::string>();
-    if (t.scheme != crypto::kCipherId)
+    // Version 1 knew one scheme; version 2 any of the transform table's.
+    if ((v1 && t.scheme != crypto::kCipherId) || transform::find_scheme(t.scheme) == nullptr)
       return fail(Errc::unsupported_version,
                   where + ": tensor \"" + name + "\" uses unsupported scheme \"" + t.scheme + "\"");
+    if (v.contains("params")) {
+      if (!v["params"].is_object())
+        return fail(Errc::scheme_params_invalid,
+                    where + ": tensor \"" + name + "\": scheme parameters are not an object");
+      t.params = v["params"];
+    }
     HWLOCK_TRY(
         hex_exact(v["nonce"].get<std::string>(), t.nonce, where + ": nonce of \"" + name + "\""));
     L.tensors.emplace(name, t);

@@ -11,9 +11,10 @@ const UnlockedModel::Tensor* UnlockedModel::find(std::string_view name) const no
   return nullptr;
 }
 
-Result<LockedModel> LockedModel::open(const std::filesystem::path& path) {
+Result<LockedModel> LockedModel::open(const std::filesystem::path& path, ReadPolicy policy) {
   LockedModel m;
   m.path_ = path;
+  m.policy_ = policy;
   HWLOCK_ASSIGN(st::Reader reader, st::Reader::open(path));
   m.reader_ = std::make_shared<st::Reader>(std::move(reader));
   m.header_ = std::shared_ptr<const st::Header>(m.reader_, &m.reader_->header());
@@ -22,7 +23,14 @@ Result<LockedModel> LockedModel::open(const std::filesystem::path& path) {
 }
 
 Status LockedModel::check_key(KeySource& source) const {
-  if (!lock_.key_check) return {};
+  if (!lock_.key_check) {
+    if (policy_.allow_unchecked) return {};
+    return fail(Errc::unchecked_refused,
+                path_.string() +
+                    ": has no key check (hwlock.key_check \"none\"): a wrong key or an edited "
+                    "header would go unnoticed. Accept such files explicitly (--allow-unchecked) "
+                    "if you locked it in the indistinguishable mode");
+  }
   HWLOCK_ASSIGN(crypto::SecretKey master, source.master_key(lock_.key_source_params));
   HWLOCK_ASSIGN(crypto::SecretKey mac_key, detail::derive_mac_key(master, lock_));
   HWLOCK_ASSIGN(std::string mac, detail::header_mac_hex(mac_key, *header_));
@@ -40,6 +48,7 @@ Result<UnlockedModel> LockedModel::unlock(KeySource& source, unsigned threads,
   HWLOCK_TRY(check_key(source));
   HWLOCK_ASSIGN(crypto::SecretKey master, source.master_key(lock_.key_source_params));
   HWLOCK_ASSIGN(auto keys, detail::derive_tensor_keys(master, lock_, *header_));
+  HWLOCK_TRY(detail::make_decoders(keys, master, lock_, *header_, path_.string()));
   UnlockedModel u;
   u.header_ = header_;
   for (const auto& [k, v] : header_->metadata)
@@ -54,8 +63,8 @@ Result<UnlockedModel> LockedModel::unlock(KeySource& source, unsigned threads,
   constexpr std::uint64_t kSlice = 64u << 20;
   const auto& file = reader_->file();
   if (progress) progress(0, size);
-  for (std::uint64_t b = 0; b < size; b += kSlice) {
-    const std::uint64_t e = std::min<std::uint64_t>(size, b + kSlice);
+  for (std::uint64_t b = 0, e = 0; b < size; b = e) {
+    e = detail::range_end(*header_, keys, std::min<std::uint64_t>(size, b + kSlice));
     HWLOCK_TRY(detail::transform_range(*header_, keys, b, e, src + b, dst + b, threads, true));
     file.release(reader_->data_start() + b, e - b);
     if (progress) progress(e, size);

@@ -44,8 +44,8 @@ void compare_structure(const st::Header& locked, const st::Header& orig,
 
 Result<VerifyReport> verify(const std::filesystem::path& locked, KeySource& source,
                             const std::filesystem::path& original, unsigned threads,
-                            const ProgressFn& progress) {
-  HWLOCK_ASSIGN(LockedModel model, LockedModel::open(locked));
+                            const ProgressFn& progress, ReadPolicy policy) {
+  HWLOCK_ASSIGN(LockedModel model, LockedModel::open(locked, policy));
   HWLOCK_TRY(model.check_key(source));
   VerifyReport report;
   report.key_checked = model.lock().key_check;
@@ -58,6 +58,7 @@ Result<VerifyReport> verify(const std::filesystem::path& locked, KeySource& sour
   compare_structure(model.header(), orig.header(), report.mismatches);
   HWLOCK_ASSIGN(crypto::SecretKey master, source.master_key(model.lock().key_source_params));
   HWLOCK_ASSIGN(auto keys, detail::derive_tensor_keys(master, model.lock(), model.header()));
+  HWLOCK_TRY(detail::make_decoders(keys, master, model.lock(), model.header(), locked.string()));
 
   const st::Header& h = model.header();
   const std::byte* orig_data = orig.file().bytes().data() + orig.data_start();

@@ -35,6 +35,7 @@ const char* errc_name(Errc code) noexcept {
     HWLOCK_ERRC_CASE(container_corrupt)
     HWLOCK_ERRC_CASE(wrong_key)
     HWLOCK_ERRC_CASE(verify_mismatch)
+    HWLOCK_ERRC_CASE(unchecked_refused)
     HWLOCK_ERRC_CASE(key_file_invalid)
     HWLOCK_ERRC_CASE(key_source)
     HWLOCK_ERRC_CASE(crypto)
@@ -54,6 +55,9 @@ const char* errc_name(Errc code) noexcept {
     HWLOCK_ERRC_CASE(fuzzy_low_entropy)
     HWLOCK_ERRC_CASE(profile_invalid)
     HWLOCK_ERRC_CASE(profile_not_found)
+    HWLOCK_ERRC_CASE(scheme_unsupported)
+    HWLOCK_ERRC_CASE(scheme_params_invalid)
+    HWLOCK_ERRC_CASE(structure_invalid)
 #undef HWLOCK_ERRC_CASE
   }
   return "unknown";

@@ -68,7 +68,7 @@ TEST_F(Cli, LockInspectVerifyUnlock) {
 }
 
 TEST_F(Cli, AnyReaderListsTheSameTensors) {
-  if (!std::filesystem::exists("/usr/bin/python3")) GTEST_SKIP() << "needs /usr/bin/python3";
+  HWLOCK_REQUIRE_DEPENDENCY(std::filesystem::exists("/usr/bin/python3"), "needs /usr/bin/python3");
   ASSERT_EQ(cli("lock " + quote(dir_ / "m.safetensors") + " -o " + quote(dir_ / "m.hwlock") +
                 " --key-file " + quote(dir_ / "k.key"))
                 .exit_code,
@@ -102,13 +102,20 @@ TEST_F(Cli, NoKeyCheckModeCannotBeVerifiedWithoutOriginal) {
                 quote(dir_ / "m.hwlock") + " --key-file " + quote(dir_ / "k.key"))
                 .exit_code,
             0);
-  auto r = cli("verify " + quote(dir_ / "m.hwlock") + " --key-file " + quote(dir_ / "other.key"));
+  auto r = cli("verify --allow-unchecked " + quote(dir_ / "m.hwlock") + " --key-file " +
+               quote(dir_ / "other.key"));
   EXPECT_EQ(r.exit_code, 2) << r.out;
-  auto w = cli("unlock " + quote(dir_ / "m.hwlock") + " -o " + quote(dir_ / "garbage") +
-               " --key-file " + quote(dir_ / "other.key"));
+  // The reader decides: without --allow-unchecked such a file is refused (exit 46).
+  auto refused = cli("unlock " + quote(dir_ / "m.hwlock") + " -o " + quote(dir_ / "garbage") +
+                     " --key-file " + quote(dir_ / "k.key"));
+  EXPECT_EQ(refused.exit_code, 46) << refused.out;
+  EXPECT_NE(refused.out.find("--allow-unchecked"), std::string::npos) << refused.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "garbage"));
+  auto w = cli("unlock --allow-unchecked " + quote(dir_ / "m.hwlock") + " -o " +
+               quote(dir_ / "garbage") + " --key-file " + quote(dir_ / "other.key"));
   EXPECT_EQ(w.exit_code, 0) << "a wrong key is undetectable in this mode: " << w.out;
-  auto v = cli("verify " + quote(dir_ / "m.hwlock") + " --key-file " + quote(dir_ / "other.key") +
-               " --against " + quote(dir_ / "m.safetensors"));
+  auto v = cli("verify --allow-unchecked " + quote(dir_ / "m.hwlock") + " --key-file " +
+               quote(dir_ / "other.key") + " --against " + quote(dir_ / "m.safetensors"));
   EXPECT_EQ(v.exit_code, 45) << v.out;
 }
 

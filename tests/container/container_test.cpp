@@ -109,11 +109,40 @@ TEST_F(Container, TamperedHeaderIsDetected) {
   EXPECT_EQ(s.error().code, Errc::wrong_key);
 }
 
+// The file does not decide its own checks: a reader refuses a container without a key check
+// unless it opted in, so the two-edit downgrade (key_check "none", hwlock.mac removed) of a
+// checked file is refused with its own error.
+TEST_F(Container, DowngradeToNoKeyCheckIsRefusedByDefault) {
+  ASSERT_TRUE(lock_file(model_, dir_ / "m.hwlock", key_));
+  test::rewrite_header(dir_ / "m.hwlock", dir_ / "d.hwlock", [](st::Header& h) {
+    h.metadata["hwlock.key_check"] = "none";
+    h.metadata.erase("hwlock.mac");
+    h.metadata["seed"] = "attacker's edit";
+  });
+  auto m = LockedModel::open(dir_ / "d.hwlock");
+  ASSERT_TRUE(m) << m.error().message;
+  auto u = m->unlock(key_);
+  ASSERT_FALSE(u);
+  EXPECT_EQ(u.error().code, Errc::unchecked_refused) << u.error().message;
+  EXPECT_NE(u.error().message.find("--allow-unchecked"), std::string::npos);
+  auto uf = unlock_file(dir_ / "d.hwlock", dir_ / "u", key_);
+  ASSERT_FALSE(uf);
+  EXPECT_EQ(uf.error().code, Errc::unchecked_refused);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "u"));
+  auto v = verify(dir_ / "d.hwlock", key_, model_);
+  ASSERT_FALSE(v);
+  EXPECT_EQ(v.error().code, Errc::unchecked_refused);
+  // A reader that opted in accepts it (it cannot know better): that is the indistinguishable mode.
+  auto opted = LockedModel::open(dir_ / "d.hwlock", ReadPolicy{.allow_unchecked = true});
+  ASSERT_TRUE(opted);
+  EXPECT_TRUE(opted->unlock(key_));
+}
+
 TEST_F(Container, NoKeyCheckModeYieldsGarbageForAWrongKey) {
   LockOptions opt;
   opt.key_check = false;
   ASSERT_TRUE(lock_file(model_, dir_ / "m.hwlock", key_, opt));
-  auto m = LockedModel::open(dir_ / "m.hwlock");
+  auto m = LockedModel::open(dir_ / "m.hwlock", ReadPolicy{.allow_unchecked = true});
   ASSERT_TRUE(m);
   EXPECT_FALSE(m->lock().key_check);
   EXPECT_TRUE(m->lock().key_id.empty());  // a key id would be a cheap key test
