@@ -53,7 +53,7 @@ test-asan:
 # safetensors target's is fuzz/corpus/). New inputs go to $(FUZZ_BUILD)/corpus_<name>/, crash
 # inputs to $(FUZZ_BUILD)/crash-*.
 FUZZ_TARGETS = safetensors_header device_record fuzzy_helper key_file idx numfmt_format puf_file \
-  lock_info source_params preaes_params
+  lock_info source_params preaes_params structure_spec
 fuzz:
 	CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DHWLOCK_FUZZ=ON -DHWLOCK_SANITIZE=ON -DHWLOCK_WITH_TORCH=OFF -DHWLOCK_BUILD_TESTS=OFF \

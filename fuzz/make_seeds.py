@@ -170,3 +170,38 @@ put("device_record", "hand_array", "[1,2,3]")
 put("device_record", "hand_envelopes_empty", json.dumps({"envelopes": []}))
 put("device_record", "hand_envelopes_not_array", json.dumps({"envelopes": 1}))
 put("device_record", "hand_envelope_bad", json.dumps({"envelopes": [{"record": base, "wrapped": 1}]}))
+
+# ---- safetensors headers (fuzz/corpus/, which also holds copies of tests/data/malformed/): the
+# limits of include/hwlock/safetensors.hpp at and just past the boundary. Each seed < 64 KiB, the
+# fuzzer's -max_len.
+MAX_DEPTH, MAX_NAME = 8, 32 * 1024 - 21
+
+
+def put_st(name, header, data=b""):
+    text = header.encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    blob = struct.pack("<Q", len(text)) + text + data
+    assert len(blob) < 65536, name
+    with open(os.path.join(HERE, "corpus", name), "wb") as f:
+        f.write(blob)
+
+
+def entry(dtype, shape, begin, end):
+    return {"dtype": dtype, "shape": shape, "data_offsets": [begin, end]}
+
+
+# Depth: exactly at the limit (a schema error), one past it, and thousands past it.
+put_st("limit_depth_at.safetensors", '{"w": {"dtype": "U8", "shape": ' + "[" * (MAX_DEPTH - 2) +
+       "1" + "]" * (MAX_DEPTH - 2) + ', "data_offsets": [0, 1]}}', b"\0")
+put_st("limit_depth_over.safetensors", '{"w": {"dtype": "U8", "shape": ' + "[" * (MAX_DEPTH - 1) +
+       "1" + "]" * (MAX_DEPTH - 1) + ', "data_offsets": [0, 1]}}', b"\0")
+put_st("limit_depth_huge.safetensors", '{"__metadata__": ' + "[" * 30000 + "]" * 30000 + "}")
+# Many tensors: 1000 valid one-byte tensors, and 7000 bare keys (a count the fuzzer can grow).
+put_st("limit_many_tensors.safetensors",
+       json.dumps({"t%d" % i: entry("U8", [1], i, i + 1) for i in range(1000)},
+                  separators=(",", ":")), b"\0" * 1000)
+put_st("limit_many_keys.safetensors", "{" + ",".join('"%x":0' % i for i in range(7000)) + "}")
+# Names: the longest accepted (locks and unlocks) and one byte longer.
+put_st("limit_name_at.safetensors", json.dumps({"n" * MAX_NAME: entry("U8", [1], 0, 1)}), b"\0")
+put_st("limit_name_over.safetensors", json.dumps({"n" * (MAX_NAME + 1): entry("U8", [1], 0, 1)}),
+       b"\0")

@@ -82,6 +82,39 @@ st("duplicate_metadata_key.safetensors", '{"__metadata__": {"k": "1", "k": "2"}}
 st("metadata_not_object.safetensors", json.dumps({"__metadata__": "x"}), code="st_metadata_invalid")
 st("metadata_value_number.safetensors", json.dumps({"__metadata__": {"k": 1}}),
    code="st_metadata_invalid")
+# Limits of include/hwlock/safetensors.hpp (kMaxHeaderDepth, kMaxTensors, kMaxTensorNameSize).
+MAX_DEPTH, MAX_TENSORS, MAX_NAME = 8, 1 << 18, 32 * 1024 - 21
+# One level too deep, inside a tensor entry: valid JSON, so only the depth limit rejects it.
+st("deep_nesting.safetensors", '{"w": {"dtype": "U8", "shape": ' + "[" * (MAX_DEPTH - 1) + "1" +
+   "]" * (MAX_DEPTH - 1) + ', "data_offsets": [0, 1]}}', b"\0", "st_header_too_deep")
+# Thousands of brackets: rejected at the ninth, before the parser builds anything.
+st("deep_nesting_huge.safetensors", '{"w": ' + "[" * 20000 + "]" * 20000 + "}",
+   code="st_header_too_deep")
+
+
+def short_names(n):
+    # Distinct JSON-safe names of 1-3 characters: keeps the over-the-limit file near 2 MB.
+    alphabet = [chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"\\']
+    out = []
+    for length in (1, 2, 3):
+        for i in range(len(alphabet) ** length):
+            name = ""
+            for _ in range(length):
+                name = alphabet[i % len(alphabet)] + name
+                i //= len(alphabet)
+            out.append(name)
+            if len(out) == n:
+                return out
+    raise ValueError(n)
+
+
+# One tensor too many. Entries are bare numbers: the count is checked before the schema.
+st("too_many_tensors.safetensors",
+   "{" + ",".join('"%s":0' % k for k in short_names(MAX_TENSORS + 1)) + "}",
+   code="st_too_many_tensors")
+# A name one byte longer than any that could be locked (HKDF info limit of OpenSSL 3.0).
+st("name_too_long.safetensors", json.dumps({"w" * (MAX_NAME + 1): t("U8", [1], 0, 1)}), b"\0",
+   "st_name_too_long")
 with open(os.path.join(OUT, "EXPECTED.json"), "w") as f:
     json.dump(expected, f, indent=1, sort_keys=True)
     f.write("\n")

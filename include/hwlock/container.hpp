@@ -37,6 +37,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,7 @@ class UnlockedModel {
   // Tensors in data order; metadata without hwlock.* entries.
   const std::vector<Tensor>& tensors() const noexcept { return tensors_; }
   const st::Metadata& metadata() const noexcept { return metadata_; }
-  // nullptr if absent.
+  // nullptr if absent. O(1): an index over the names is built once by unlock().
   const Tensor* find(std::string_view name) const noexcept;
 
  private:
@@ -142,7 +143,8 @@ class UnlockedModel {
   std::shared_ptr<const st::Header> header_;
   st::Metadata metadata_;
   io::PageBuffer buffer_;
-  std::vector<Tensor> tensors_;
+  std::vector<Tensor> tensors_;           // tensors_[i] is header_->tensors[i]
+  std::optional<st::TensorIndex> index_;  // over *header_, which the shared_ptr keeps in place
 };
 
 // A container opened read-only (memory-mapped and validated). Move-only.

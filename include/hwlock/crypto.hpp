@@ -26,6 +26,8 @@ inline constexpr std::size_t kIvSize = 16;      // AES-CTR initial counter block
 inline constexpr std::size_t kBlockSize = 16;   // AES block
 inline constexpr std::size_t kSha256Size = 32;  // SHA-256 / HMAC-SHA256 output
 inline constexpr std::size_t kSaltSize = 32;    // HKDF salt hwlock generates per file
+// Longest HKDF info OpenSSL 3.0 accepts (HKDF_MAXINFO in its provider); hkdf_sha256 refuses more.
+inline constexpr std::size_t kMaxHkdfInfoSize = 32 * 1024;
 
 // Primitive identifiers written into containers. Never change their meaning; add new ids instead.
 inline constexpr std::string_view kKdfId = "hkdf-sha256-v1";
@@ -119,7 +121,7 @@ class HmacSha256 {
 };
 
 // HKDF-SHA256 (RFC 5869) extract-then-expand. `out` may be 1..8160 bytes. An empty salt means a
-// string of HashLen zeros, as in the RFC.
+// string of HashLen zeros, as in the RFC. `info` may be at most kMaxHkdfInfoSize bytes.
 Status hkdf_sha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, MutableByteSpan out);
 
 // AES-256 in CTR mode (NIST SP 800-38A), OpenSSL EVP (AES-NI where the CPU has it).

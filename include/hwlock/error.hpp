@@ -43,6 +43,9 @@ enum class Errc : int {
   st_buffer_mismatch = 31,         // tensors do not cover the data buffer exactly (trailing bytes)
   st_duplicate_name = 32,          // the same key twice in one JSON object
   st_metadata_invalid = 33,        // __metadata__ is not an object of string values
+  st_header_too_deep = 34,         // JSON nesting deeper than st::kMaxHeaderDepth
+  st_too_many_tensors = 35,        // more than st::kMaxTensors tensors
+  st_name_too_long = 36,           // a tensor name longer than st::kMaxTensorNameSize bytes
 
   // The .hwlock container.
   not_locked = 40,           // input has no hwlock.* metadata

@@ -49,6 +49,13 @@ class BitVector {
  public:
   BitVector() = default;
   explicit BitVector(std::size_t nbits) : bytes_((nbits + 7) / 8), size_(nbits) {}
+  // Bits are raw device responses (PUF reads, measurements): every block the vector releases is
+  // wiped first, at destruction, assignment and growth.
+  ~BitVector();
+  BitVector(const BitVector& other) = default;
+  BitVector(BitVector&& other) noexcept;
+  BitVector& operator=(const BitVector& other);
+  BitVector& operator=(BitVector&& other) noexcept;
   // The first `nbits` bits of `bytes` (LSB first); asserts bytes holds enough.
   static BitVector from_bytes(std::span<const std::uint8_t> bytes, std::size_t nbits);
 

@@ -5,11 +5,21 @@
 // no
 //   longer needed (MADV_DONTNEED on a private read-only file mapping), which is how streaming
 //   passes keep their resident set bounded while walking files larger than RAM.
-// - AtomicFile writes to a temporary file next to the destination and renames it into place on
-//   `commit()`. Until then the destination is untouched; if the AtomicFile is destroyed without a
-//   commit, the temporary file is removed. Without `overwrite`, an existing destination is an error
+// - AtomicFile writes an output that appears whole or not at all. The bytes go to an unnamed file
+//   (O_TMPFILE) in the destination's directory, so a process killed at any point, even by
+//   SIGKILL, leaves no file behind; `commit()` fsyncs it and links it into place (with `overwrite`:
+//   links it under a fresh temporary name and renames that over the destination). Where the
+//   filesystem lacks O_TMPFILE, a named temporary `<dir>/.<name>.tmp.<random>` is used instead, and
+//   SIGINT/SIGTERM/SIGHUP handlers (installed on first use, where the signal is not ignored) unlink
+//   pending temporaries before the signal takes its course; SIGKILL can leave one behind there.
+//   Until the commit the destination is untouched; if the AtomicFile is destroyed without a
+//   commit, the temporary is removed. Without `overwrite`, an existing destination is an error
 //   (Errc::output_exists) both at creation and at commit (the check is repeated, and the final
-//   rename uses renameat2(RENAME_NOREPLACE) where the filesystem supports it).
+//   link refuses to replace, as does renameat2(RENAME_NOREPLACE) in the fallback).
+// - Permissions: the requested mode is given to the kernel at creation, which removes the umask
+//   (the library never calls umask(), which is process-wide). An owner-only mode (no group/other
+//   bits, e.g. kPrivateMode) is then set exactly with fchmod, whatever the umask: key files and
+//   plaintext weights are always 0600. fchmod, fsync and close failures are io_write errors.
 #pragma once
 
 #include <cstddef>
@@ -54,7 +64,8 @@ class MappedFile {
 
 // Page-aligned anonymous memory for large buffers: transparent huge pages where the kernel allows
 // them, pre-faulted (MADV_POPULATE_WRITE) so the first writes do not take a fault per 4 KiB page.
-// Wiped (OPENSSL_cleanse-equivalent) before it is returned to the system. Move-only.
+// Excluded from core dumps (MADV_DONTDUMP): it holds plaintext weights. Wiped
+// (OPENSSL_cleanse-equivalent) before it is returned to the system. Move-only.
 class PageBuffer {
  public:
   PageBuffer() = default;
@@ -77,6 +88,9 @@ class PageBuffer {
   std::size_t mapped_ = 0;
 };
 
+// Owner read/write only: key files and unlocked (plaintext) weights.
+inline constexpr unsigned kPrivateMode = 0600;
+
 class AtomicFile {
  public:
   AtomicFile() = default;
@@ -86,7 +100,8 @@ class AtomicFile {
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&& other) noexcept;
 
-  // Creates the temporary file `<dir>/.<name>.tmp.XXXXXX` with permissions `mode` (before umask).
+  // Creates the temporary file (unnamed where possible) with permissions `mode`: minus the umask,
+  // or exactly for an owner-only mode (see the contract above). Errors: output_exists, io_write.
   static Result<AtomicFile> create(const std::filesystem::path& destination, bool overwrite,
                                    unsigned mode = 0644);
 
@@ -94,7 +109,7 @@ class AtomicFile {
   Status write(std::string_view text) {
     return write(std::as_bytes(std::span<const char>(text.data(), text.size())));
   }
-  // Flushes, fsyncs and renames the temporary file onto the destination.
+  // Fsyncs the temporary file and links or renames it onto the destination.
   Status commit();
 
   const std::filesystem::path& destination() const noexcept { return dest_; }
@@ -104,7 +119,8 @@ class AtomicFile {
   int fd_ = -1;
   bool overwrite_ = false;
   std::filesystem::path dest_;
-  std::filesystem::path tmp_;
+  std::filesystem::path tmp_;  // named fallback only; empty for an unnamed (O_TMPFILE) file
+  int slot_ = -1;              // signal-cleanup table entry of tmp_, or -1
 };
 
 // Faults in the pages covering [p, p + n) of any mapping with one call (MADV_POPULATE_READ).

@@ -9,7 +9,10 @@
 // with offsets relative to the start of the data buffer. "__metadata__", if present, maps strings
 // to strings. The reader enforces what the reference implementation enforces, and a little more:
 //   - N <= kMaxHeaderSize and 8 + N <= file size;
-//   - the header is valid UTF-8, starts with '{', is valid JSON, with no key twice in one object;
+//   - the header is valid UTF-8, starts with '{', is valid JSON, with no key twice in one object,
+//     nested at most kMaxHeaderDepth deep, with at most kMaxTensors tensors whose names are at most
+//     kMaxTensorNameSize bytes (checked while parsing: the parser stops at the first violation
+//     instead of building the whole document);
 //   - each tensor has exactly the fields above, a known dtype, and shape x dtype size computed with
 //     checked 64-bit arithmetic equals end - begin;
 //   - sorted by offset, tensors are contiguous (no holes, no overlaps) and cover the data buffer
@@ -30,6 +33,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "hwlock/error.hpp"
@@ -103,6 +107,19 @@ std::optional<DType> parse_dtype(std::string_view name);
 
 inline constexpr std::uint64_t kMaxHeaderSize = 100'000'000;  // as the reference implementation
 inline constexpr std::string_view kMetadataKey = "__metadata__";
+// Deepest JSON nesting accepted; the root object is depth 1. A valid header needs 3 (root, tensor
+// entry, shape); the slack lets a moderately wrong entry get its schema error. Checked while
+// parsing, so "[[[[..." of any length is rejected after kMaxHeaderDepth + 1 brackets.
+inline constexpr std::size_t kMaxHeaderDepth = 8;
+// Most tensors in one file. The largest public checkpoints hold on the order of 10^5 tensors in
+// all, spread over many shard files; this leaves room for a merged one while bounding per-tensor
+// work (parsing, one key derivation each) to about a second. Counted while parsing.
+inline constexpr std::size_t kMaxTensors = std::size_t{1} << 18;  // 262,144
+// Longest tensor name in bytes. A container derives each tensor key with HKDF info
+// "hwlock/v1/tensor-key" || 0x00 || name (21 + name bytes) and OpenSSL 3.0 caps info at 32 KiB
+// (crypto::kMaxHkdfInfoSize), so this is the longest name that ever locked: every container written
+// so far still opens, and a longer name gets st_name_too_long instead of a crypto failure.
+inline constexpr std::size_t kMaxTensorNameSize = 32 * 1024 - 21;  // 32,747
 
 struct TensorInfo {
   std::string name;
@@ -122,8 +139,26 @@ struct Header {
   std::vector<TensorInfo> tensors;  // in data order (ascending offsets)
   Metadata metadata;
 
+  // Linear scan: for one lookup. Looking up many names, build a TensorIndex once instead.
   const TensorInfo* find(std::string_view name) const noexcept;
   std::uint64_t data_size() const noexcept { return tensors.empty() ? 0 : tensors.back().end; }
+};
+
+// Name -> position in header.tensors, built once in O(n) so per-tensor lookups are O(1) (a loop
+// calling Header::find per tensor is quadratic). Refers to `header`'s names: valid while `header`
+// lives and its tensors are not changed. With duplicate names (possible only in a Header built in
+// memory) the first wins, as in Header::find.
+class TensorIndex {
+ public:
+  explicit TensorIndex(const Header& header);
+  // nullptr if absent.
+  const TensorInfo* find(std::string_view name) const noexcept;
+  // Position in header.tensors, or header.tensors.size() if absent.
+  std::size_t position(std::string_view name) const noexcept;
+
+ private:
+  const Header* header_;
+  std::unordered_map<std::string_view, std::size_t> by_name_;
 };
 
 // Validates and parses header JSON bytes for a data buffer of `data_size` bytes. `origin` (the
@@ -174,8 +209,9 @@ struct TensorView {
 };
 
 // Writes a safetensors file atomically (temporary file + rename). Tensors are laid out in name
-// order. Fails with output_exists unless `overwrite`, and with st_size_mismatch if a view's byte
-// count disagrees with its shape.
+// order. Fails with output_exists unless `overwrite`, with st_size_mismatch if a view's byte
+// count disagrees with its shape, and with st_too_many_tensors / st_name_too_long past the limits
+// the reader enforces (so every file written can be read back).
 Status write_file(const std::filesystem::path& path, std::span<const TensorView> tensors,
                   const Metadata& metadata, bool overwrite);
 

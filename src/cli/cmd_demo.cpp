@@ -89,8 +89,9 @@ int run_demo(const DemoArgs& a) {
   auto lm = LockedModel::open(locked);
   if (!lm) return bail(lm.error());
   bool same_layout = lm->header().tensors.size() == orig->header().tensors.size();
+  const st::TensorIndex locked_index(lm->header());
   for (const auto& t : orig->header().tensors) {
-    const auto* l = lm->header().find(t.name);
+    const auto* l = locked_index.find(t.name);
     same_layout = same_layout && l && l->dtype == t.dtype && l->shape == t.shape;
   }
   out["lock_seconds"] = lock_s;

@@ -37,7 +37,7 @@ int run_enroll(const EnrollArgs& a) {
   if (!e) return report(e.error(), a.json);
   auto file = io::AtomicFile::create(a.out, a.force);
   if (!file) return report(file.error(), a.json);
-  if (auto s = file->write(e->record.dump(2) + "\n"); !s) return report(s.error(), a.json);
+  if (auto s = file->write(json_text(e->record) + "\n"); !s) return report(s.error(), a.json);
   if (auto s = file->commit(); !s) return report(s.error(), a.json);
   const auto kinds = device::record_source_kinds(e->record);
   std::string source = kinds.front();

@@ -91,7 +91,7 @@ int run_fingerprint(const FingerprintArgs& a, const FingerprintVerbOptions& o) {
             << " platform bits read from the CPU)\n";
   for (const auto& [key, value] : extra.items())
     std::cout << "  " << key << ": "
-              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+              << (value.is_string() ? value.get<std::string>() : json_text(value, -1)) << "\n";
   for (const auto& r : runs)
     std::cout << "  measurement " << r["measurement_id"].get<std::string>() << "  "
               << r["milliseconds"].get<double>() << " ms, "

@@ -175,7 +175,7 @@ int run_eval(EvalArgs a, const std::string& command) {
   if (std::find(a.sources.begin(), a.sources.end(), "torch") == a.sources.end())
     rep.notes.push_back(
         "torch source not requested (--sources ...,torch runs hwlock-ml, when built)");
-  const std::string text = a.json ? ev::to_json(rep).dump(2) + "\n" : ev::to_markdown(rep);
+  const std::string text = a.json ? json_text(ev::to_json(rep)) + "\n" : ev::to_markdown(rep);
   if (a.output.empty()) {
     std::cout << text;
     return 0;

@@ -1,14 +1,38 @@
-// hwlock lock IN -o OUT (--key-file K | --device R...) [--scheme aes|preaes|shuffle-free]
-//             [--preaes-mode exact|rank16] [--no-key-check] [--force] [--threads N] [--json]
+// hwlock lock IN -o OUT (--key-file K | --device R...) [--scheme aes|preaes|shuffle|shuffle-free]
+//             [--structure SPEC] [--preaes-mode exact|rank16] [--no-key-check] [--force] [--threads
+//             N] [--json]
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
 
 #include "common.hpp"
 #include "hwlock/container.hpp"
+#include "hwlock/shuffle.hpp"
 #include "hwlock/transform.hpp"
 
 namespace hwlock::cli {
 namespace {
+
+// --scheme shuffle: the coupled axes of `path`'s tensors, from --structure or its recognised
+// architecture; `arch` receives what was used.
+Result<std::map<std::string, nlohmann::json, std::less<>>> shuffle_requests(
+    const std::string& path, const std::string& structure, std::string& arch) {
+  HWLOCK_ASSIGN(st::Reader reader, st::Reader::open(path));
+  const auto descs = transform::tensor_descs(reader.header());
+  Result<transform::ShufflePlan> plan = fail(Errc::internal, "");
+  if (structure.empty()) {
+    plan = transform::plan_for_zoo(descs);
+  } else {
+    std::ifstream f(structure, std::ios::binary);
+    if (!f) return fail(Errc::io_open, structure + ": cannot open the structure spec");
+    const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    plan = transform::plan_from_spec_text(text, descs, structure);
+  }
+  if (!plan) return fail(plan.error().code, path + ": " + plan.error().message);
+  arch = plan->arch;
+  return std::move(plan->requests);
+}
 
 // --preaes-mode rank16: the request for every F32 tensor of `path`.
 Result<std::map<std::string, nlohmann::json, std::less<>>> preaes_requests(
@@ -21,7 +45,7 @@ Result<std::map<std::string, nlohmann::json, std::less<>>> preaes_requests(
 }
 
 struct LockArgs {
-  std::string in, out, key_file, scheme = "aes", preaes_mode = "exact";
+  std::string in, out, key_file, scheme = "aes", preaes_mode = "exact", structure;
   std::vector<std::string> devices;
   bool no_key_check = false, force = false, json = false;
   unsigned threads = 0;
@@ -42,6 +66,14 @@ int run_lock(const LockArgs& a) {
     if (!requests) return report(requests.error(), a.json);
     opt.requests = std::move(requests).value();
   }
+  std::string arch;
+  if (a.scheme == "shuffle") {
+    auto requests = shuffle_requests(a.in, a.structure, arch);
+    if (!requests) return report(requests.error(), a.json);
+    opt.requests = std::move(requests).value();
+  } else if (!a.structure.empty()) {
+    return report(fail(Errc::usage, "--structure needs --scheme shuffle"), a.json);
+  }
   opt.key_check = !a.no_key_check;
   opt.overwrite = a.force;
   opt.threads = a.threads;
@@ -60,12 +92,13 @@ int run_lock(const LockArgs& a) {
                 {"tensors", model->header().tensors.size()},
                 {"bytes", bytes},
                 {"seconds", secs},
-                {"lock", model->lock().to_json()}});
+                {"lock", model->lock().to_json()},
+                {"structure", arch.empty() ? nlohmann::json() : nlohmann::json(arch)}});
   } else {
     std::cout << "locked " << model->header().tensors.size() << " tensors ("
               << human_bytes(static_cast<double>(bytes)) << ") of " << a.in << " into " << a.out
-              << " with " << opt.scheme << ", key "
-              << (model->lock().key_id.empty() ? "(id withheld)" : model->lock().key_id)
+              << " with " << opt.scheme << (arch.empty() ? "" : " (structure: " + arch + ")")
+              << ", key " << (model->lock().key_id.empty() ? "(id withheld)" : model->lock().key_id)
               << (a.no_key_check ? ", no key check (indistinguishable mode)" : ", header MAC")
               << "\n";
   }
@@ -87,10 +120,14 @@ void register_lock(CLI::App& app, Verbs& verbs) {
   for (auto o : transform::scheme_options()) schemes.emplace_back(o);
   sub->add_option("--scheme", args->scheme,
                   "Parameter transformation: aes (AES-256-CTR), preaes (pre-transformed AES: a "
-                  "wrong key decodes to the tensor's own value distribution), shuffle-free (every "
-                  "axis of every tensor permuted under the key; any model)")
+                  "wrong key decodes to the tensor's own value distribution), shuffle (keyed "
+                  "permutations and power-of-two scaling of coupled hidden units: zoo models or "
+                  "--structure), shuffle-free (every axis of every tensor permuted; any model)")
       ->check(CLI::IsMember(schemes))
       ->capture_default_str();
+  sub->add_option("--structure", args->structure,
+                  "--scheme shuffle: JSON structure spec of the coupled axes (docs/SHUFFLE.md); "
+                  "default: derived for the zoo architectures");
   sub->add_option("--preaes-mode", args->preaes_mode,
                   "preaes on F32 tensors: exact (lossless; the codebook holds every distinct "
                   "value) or rank16 (quantised to 65536 values first: lossy, small codebook)")

@@ -271,7 +271,7 @@ int run_sparse(const SparseArgs& a) {
     std::string prefix = a.report_prefix;
     for (const char* ext : {".json", ".md"})
       if (prefix.ends_with(ext)) prefix.resize(prefix.size() - std::strlen(ext));
-    if (auto st = write_text_output(prefix + ".json", r.dump(2) + "\n", /*overwrite=*/true); !st)
+    if (auto st = write_text_output(prefix + ".json", json_text(r) + "\n", /*overwrite=*/true); !st)
       return report(st.error(), a.json);
     if (auto st = write_text_output(prefix + ".md", markdown(r), /*overwrite=*/true); !st)
       return report(st.error(), a.json);

@@ -21,7 +21,27 @@ int report(const Error& error, bool json) {
 }
 
 void print_json(const nlohmann::json& j) {
-  std::cout << j.dump(2) << "\n";
+  std::cout << json_text(j) << "\n";
+}
+
+std::string json_text(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int run_guarded(const std::function<int()>& body) noexcept {
+  const auto internal = [](const char* what) {
+    // Plain stdio: the failure may have come from the iostreams or an allocation.
+    std::fflush(stdout);
+    std::fprintf(stderr, "hwlock: error: %s [%s]\n", what, errc_name(Errc::internal));
+    return exit_code(Errc::internal);
+  };
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return internal(e.what());
+  } catch (...) {
+    return internal("unexpected exception");
+  }
 }
 
 std::string human_bytes(double bytes) {

@@ -56,6 +56,14 @@ int report(const Error& error, bool json = false);
 
 // Prints a JSON document to stdout (pretty, one trailing newline).
 void print_json(const nlohmann::json& j);
+// The text of a JSON document. Strings that are not valid UTF-8 (a path is any byte string) have
+// their invalid bytes replaced by U+FFFD instead of throwing, so a report is always valid JSON.
+std::string json_text(const nlohmann::json& j, int indent = 2);
+
+// Runs a verb's `body` and turns any exception that escapes it (a library bug, std::bad_alloc,
+// CLI11 or nlohmann errors) into "hwlock: error: ..." on stderr and Errc::internal's exit code,
+// so no error ends the process with an abort.
+int run_guarded(const std::function<int()>& body) noexcept;
 
 // --allow-unchecked: the reader's opt-in to containers without a key check (ReadPolicy).
 void add_allow_unchecked(CLI::App* sub, bool& flag);

@@ -1,7 +1,9 @@
 // hwlock: lock machine-learning models into hardware.
 #include "common.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   // Workbench verbs run in hwlock-ml (libtorch), installed next to this binary.
   if (argc > 1 && hwlock::cli::is_workbench_verb(argv[1])) return hwlock::cli::exec_workbench(argv);
   CLI::App app{"hwlock: lock machine-learning models into hardware"};
@@ -30,4 +32,11 @@ int main(int argc, char** argv) {
   for (auto& [sub, run] : verbs.entries)
     if (sub->parsed()) return run();
   return hwlock::exit_code(hwlock::Errc::usage);
+}
+
+}  // namespace
+
+// Every error reaches the user as a message and its exit code: exceptions included (run_guarded).
+int main(int argc, char** argv) {
+  return hwlock::cli::run_guarded([&] { return run_cli(argc, argv); });
 }

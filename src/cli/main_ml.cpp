@@ -6,7 +6,9 @@
 #include "common.hpp"
 #include "hwlock/ml/fingerprint_torch.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   // libtorch's OpenMP spins between parallel regions; on a loaded 2-core machine that makes
   // training many times slower. The policy is read at start-up, so set it and start again.
   if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
@@ -41,4 +43,11 @@ int main(int argc, char** argv) {
   for (auto& [sub, run] : verbs.entries)
     if (sub->parsed()) return run();
   return hwlock::exit_code(hwlock::Errc::usage);
+}
+
+}  // namespace
+
+// Every error reaches the user as a message and its exit code: exceptions included (run_guarded).
+int main(int argc, char** argv) {
+  return hwlock::cli::run_guarded([&] { return run_cli(argc, argv); });
 }

@@ -7,6 +7,9 @@ namespace {
 constexpr std::string_view kTensorKeyInfo = "hwlock/v1/tensor-key";
 constexpr std::string_view kMacKeyInfo = "hwlock/v1/header-mac";
 constexpr std::string_view kGroupKeyInfo = "hwlock/v2/group-key";
+// The longest name the reader accepts is exactly the longest whose info OpenSSL takes: no name
+// that ever locked is refused, and no accepted name reaches OpenSSL's limit.
+static_assert(kTensorKeyInfo.size() + 1 + st::kMaxTensorNameSize == crypto::kMaxHkdfInfoSize);
 
 // info = label || 0x00 || name: the fixed label and separator keep names unambiguous.
 std::vector<std::byte> labelled(std::string_view label, std::string_view name) {
@@ -39,6 +42,11 @@ Result<std::vector<TensorKey>> derive_tensor_keys(const crypto::SecretKey& maste
     auto it = lock.tensors.find(name);
     if (it == lock.tensors.end())
       return fail(Errc::container_corrupt, "tensor \"" + name + "\" has no lock entry");
+    // Parsed headers never get here with such a name; a Header built in memory might.
+    if (name.size() > st::kMaxTensorNameSize)
+      return fail(Errc::st_name_too_long, "a tensor name of " + std::to_string(name.size()) +
+                                              " bytes is above the limit of " +
+                                              std::to_string(st::kMaxTensorNameSize));
     HWLOCK_ASSIGN(keys[i].key, derive(master, lock, labelled(kTensorKeyInfo, name)));
     keys[i].iv = it->second.nonce;
     keys[i].scheme = transform::find_scheme(it->second.scheme);

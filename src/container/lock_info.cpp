@@ -2,6 +2,7 @@
 
 #include "hwlock/transform.hpp"
 #include "internal.hpp"
+#include "io/json_bounded.hpp"
 
 namespace hwlock {
 namespace {
@@ -24,9 +25,21 @@ Status hex_exact(const std::string& hex, std::array<std::byte, N>& out, const st
   return {};
 }
 
+// Deepest nesting accepted in the JSON text of hwlock.key_source and hwlock.tensors. The deepest
+// written (a composite device record inside a device key source) is about 10.
+constexpr std::size_t kMaxLockJsonDepth = 32;
+
+// Stops at the first container nested deeper than kMaxLockJsonDepth: a metadata string of
+// "[[[[..." up to the header cap would otherwise become a DOM of GBs.
 Result<json> parse_json_field(const std::string& text, const std::string& what) {
+  json out;
+  detail::BoundedJsonBuilder builder(out, kMaxLockJsonDepth, /*reject_duplicate_keys=*/false);
   try {
-    return json::parse(text);
+    detail::parse_bounded(text, builder);
+    return out;
+  } catch (const detail::JsonTooDeep&) {
+    return fail(Errc::container_corrupt,
+                what + " is nested deeper than " + std::to_string(kMaxLockJsonDepth) + " levels");
   } catch (const json::exception& e) {
     return fail(Errc::container_corrupt, what + " is not valid JSON: " + e.what());
   }
@@ -84,8 +97,9 @@ Result<LockInfo> parse_lock_info(const st::Header& h, std::string_view origin) {
   HWLOCK_ASSIGN(json tensors, parse_json_field(tensors_text, where + ": hwlock.tensors"));
   if (!tensors.is_object())
     return fail(Errc::container_corrupt, where + ": hwlock.tensors is not an object");
+  const st::TensorIndex index(h);
   for (const auto& [name, v] : tensors.items()) {
-    if (h.find(name) == nullptr)
+    if (index.find(name) == nullptr)
       return fail(Errc::container_corrupt,
                   where + ": hwlock.tensors names \"" + name + "\", which is not in the file");
     if (!v.is_object() || !v.contains("scheme") || !v["scheme"].is_string() ||

@@ -6,9 +6,9 @@
 namespace hwlock {
 
 const UnlockedModel::Tensor* UnlockedModel::find(std::string_view name) const noexcept {
-  for (const auto& t : tensors_)
-    if (t.info->name == name) return &t;
-  return nullptr;
+  if (!index_) return nullptr;
+  const std::size_t i = index_->position(name);
+  return i < tensors_.size() ? &tensors_[i] : nullptr;
 }
 
 Result<LockedModel> LockedModel::open(const std::filesystem::path& path, ReadPolicy policy) {
@@ -71,6 +71,7 @@ Result<UnlockedModel> LockedModel::unlock(KeySource& source, unsigned threads,
   }
   for (const auto& t : header_->tensors)
     u.tensors_.push_back({&t, std::span<const std::byte>(dst + t.begin, t.nbytes())});
+  u.index_.emplace(*u.header_);
   return u;
 }
 

@@ -1,6 +1,8 @@
 // The parallel, streaming tensor transform: every tensor through its scheme's coder.
 #include <algorithm>
 #include <atomic>
+#include <new>
+#include <system_error>
 #include <thread>
 
 #include "internal.hpp"
@@ -71,8 +73,15 @@ Status transform_range(const st::Header& header, const std::vector<TensorKey>& k
   if (n_threads <= 1) {
     worker();
   } else {
+    // If the system refuses a thread (std::system_error), the workers already started and this
+    // thread share the pieces: the result is complete either way and no exception escapes.
     std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < n_threads; ++i) pool.emplace_back(worker);
+    try {
+      pool.reserve(n_threads - 1);
+      for (unsigned i = 1; i < n_threads; ++i) pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+    } catch (const std::bad_alloc&) {
+    }
     worker();
   }
   if (failed) return first_error;
@@ -84,13 +93,18 @@ Status transform_stream(const st::Reader& reader, const std::vector<TensorKey>& 
   const st::Header& h = reader.header();
   const std::uint64_t total = h.data_size();
   const std::byte* data = reader.file().bytes().data() + reader.data_start();
-  std::vector<std::byte> out;
+  // Unlock and verify decode into this window: a PageBuffer is kept out of core dumps and wiped
+  // before it is unmapped. It grows only for a whole tensor of a scheme that is not byte-local.
+  io::PageBuffer out;
   reader.file().advise_sequential();
   if (progress) progress(0, total);
   for (std::uint64_t w = 0, e = 0; w < total; w = e) {
     e = range_end(h, keys, std::min(total, w + kWindowSize));
     const auto n = static_cast<std::size_t>(e - w);
-    if (out.size() < n) out.resize(n);
+    if (out.size() < n) {
+      out = io::PageBuffer();  // wiped and unmapped before the larger one is mapped
+      HWLOCK_ASSIGN(out, io::PageBuffer::allocate(n));
+    }
     HWLOCK_TRY(transform_range(h, keys, w, e, data + w, out.data(), threads, true));
     HWLOCK_TRY(sink(w, std::span<const std::byte>(out.data(), n)));
     reader.file().release(reader.data_start() + w, n);

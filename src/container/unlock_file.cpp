@@ -16,7 +16,9 @@ Status unlock_file(const std::filesystem::path& in, const std::filesystem::path&
   for (auto it = header.metadata.begin(); it != header.metadata.end();)
     it = it->first.rfind(kMetaPrefix, 0) == 0 ? header.metadata.erase(it) : std::next(it);
 
-  HWLOCK_ASSIGN(io::AtomicFile file, io::AtomicFile::create(out, options.overwrite));
+  // Plaintext weights: owner-only whatever the umask, and never a partial file left behind.
+  HWLOCK_ASSIGN(io::AtomicFile file,
+                io::AtomicFile::create(out, options.overwrite, io::kPrivateMode));
   HWLOCK_TRY(file.write(st::serialize_header(header)));
   HWLOCK_TRY(detail::transform_stream(
       *model.reader_, keys, options.threads, options.progress,

@@ -21,8 +21,9 @@ std::string shape_string(const std::vector<std::uint64_t>& s) {
 // Structural comparison: names, dtypes, shapes, user metadata.
 void compare_structure(const st::Header& locked, const st::Header& orig,
                        std::vector<std::string>& out) {
+  const st::TensorIndex orig_index(orig), locked_index(locked);
   for (const auto& t : locked.tensors) {
-    const auto* o = orig.find(t.name);
+    const auto* o = orig_index.find(t.name);
     if (o == nullptr) {
       out.push_back("tensor \"" + t.name + "\" is not in the original");
     } else if (o->dtype != t.dtype || o->shape != t.shape) {
@@ -32,7 +33,7 @@ void compare_structure(const st::Header& locked, const st::Header& orig,
     }
   }
   for (const auto& o : orig.tensors)
-    if (locked.find(o.name) == nullptr)
+    if (locked_index.find(o.name) == nullptr)
       out.push_back("original tensor \"" + o.name + "\" is missing");
   st::Metadata user;
   for (const auto& [k, v] : locked.metadata)
@@ -63,11 +64,15 @@ Result<VerifyReport> verify(const std::filesystem::path& locked, KeySource& sour
   const st::Header& h = model.header();
   const std::byte* orig_data = orig.file().bytes().data() + orig.data_start();
   std::set<std::string> differing;
+  const st::TensorIndex orig_index(orig.header());
   auto sink = [&](std::uint64_t w, std::span<const std::byte> bytes) -> Status {
     const std::uint64_t we = w + bytes.size();
-    for (const auto& t : h.tensors) {
-      if (t.end <= w || t.begin >= we) continue;
-      const auto* o = orig.header().find(t.name);
+    // Tensors are sorted by offset: visit only those overlapping this window.
+    auto first = std::partition_point(h.tensors.begin(), h.tensors.end(),
+                                      [&](const st::TensorInfo& t) { return t.end <= w; });
+    for (auto it = first; it != h.tensors.end() && it->begin < we; ++it) {
+      const auto& t = *it;
+      const auto* o = orig_index.find(t.name);
       if (o == nullptr || o->nbytes() != t.nbytes()) continue;  // reported structurally
       const std::uint64_t b = std::max(t.begin, w), e = std::min(t.end, we);
       if (std::memcmp(bytes.data() + (b - w), orig_data + o->begin + (b - t.begin), e - b) != 0)

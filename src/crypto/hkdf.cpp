@@ -20,6 +20,11 @@ Status hkdf_sha256(ByteSpan ikm, ByteSpan salt, ByteSpan info, MutableByteSpan o
   if (out.empty() || out.size() > kMaxHkdfOutput)
     return fail(Errc::internal, "hkdf_sha256: output length " + std::to_string(out.size()) +
                                     " outside 1.." + std::to_string(kMaxHkdfOutput));
+  // OpenSSL would fail with a bare "derive failed"; say why instead.
+  if (info.size() > kMaxHkdfInfoSize)
+    return fail(Errc::internal, "hkdf_sha256: info of " + std::to_string(info.size()) +
+                                    " bytes exceeds the limit of " +
+                                    std::to_string(kMaxHkdfInfoSize));
 
   detail::KdfPtr kdf(EVP_KDF_fetch(nullptr, "HKDF", nullptr));
   if (!kdf) return detail::openssl_error("hkdf_sha256: EVP_KDF_fetch(HKDF)");

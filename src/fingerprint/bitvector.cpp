@@ -1,11 +1,61 @@
 // BitVector, Hamming distances, the non-cryptographic hash64 and Measurement helpers.
+#include <string.h>  // explicit_bzero: this file is also built without libcrypto (aarch64 subset)
+
+#include <algorithm>
 #include <bit>
 #include <cassert>
+#include <utility>
 
 #include "fingerprint/prng.hpp"
 #include "hwlock/fingerprint.hpp"
 
 namespace hwlock::fingerprint {
+namespace {
+
+void wipe(std::vector<std::uint8_t>& v) noexcept {
+  if (!v.empty()) ::explicit_bzero(v.data(), v.size());
+}
+
+// Makes room for `nbytes` bytes without leaving a copy of the bits in a released block: vector's
+// own growth would free the old block unwiped.
+void reserve_wiped(std::vector<std::uint8_t>& v, std::size_t nbytes) {
+  if (nbytes <= v.capacity()) return;
+  std::vector<std::uint8_t> bigger;
+  bigger.reserve(std::max(nbytes, 2 * v.capacity()));
+  bigger.assign(v.begin(), v.end());
+  wipe(v);
+  v.swap(bigger);
+}
+
+}  // namespace
+
+BitVector::~BitVector() {
+  wipe(bytes_);
+}
+
+BitVector::BitVector(BitVector&& other) noexcept
+    : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)) {
+  other.bytes_.clear();
+}
+
+BitVector& BitVector::operator=(const BitVector& other) {
+  if (this != &other) {
+    wipe(bytes_);  // the block may be reused for fewer bytes: nothing of ours survives past them
+    bytes_ = other.bytes_;
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+BitVector& BitVector::operator=(BitVector&& other) noexcept {
+  if (this != &other) {
+    wipe(bytes_);
+    bytes_ = std::move(other.bytes_);
+    other.bytes_.clear();
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
 
 BitVector BitVector::from_bytes(std::span<const std::uint8_t> bytes, std::size_t nbits) {
   assert(bytes.size() * 8 >= nbits);
@@ -31,7 +81,10 @@ void BitVector::set(std::size_t i, bool value) noexcept {
 }
 
 void BitVector::push_back(bool value) {
-  if (size_ % 8 == 0) bytes_.push_back(0);
+  if (size_ % 8 == 0) {
+    reserve_wiped(bytes_, bytes_.size() + 1);
+    bytes_.push_back(0);
+  }
   ++size_;
   set(size_ - 1, value);
 }
@@ -43,6 +96,7 @@ void BitVector::append_bits(std::uint64_t value, unsigned nbits) {
 
 void BitVector::append(const BitVector& other) {
   if (size_ % 8 == 0) {  // byte-aligned: copy whole bytes (trailing bits of `other` are zero)
+    reserve_wiped(bytes_, bytes_.size() + other.bytes_.size());
     bytes_.insert(bytes_.end(), other.bytes_.begin(), other.bytes_.end());
     size_ += other.size_;
     return;

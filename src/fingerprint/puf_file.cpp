@@ -1,6 +1,7 @@
 // A real device's PUF responses from a file or character device: the stream is read from its start
 // on every respond() (character devices cannot seek), keeping only the requested bits.
 #include <fcntl.h>
+#include <string.h>  // explicit_bzero
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +26,21 @@ class Fd {
   int fd_;
 };
 
+// Raw responses read from the stream are wiped when the buffer holding them goes away.
+class WipeOnExit {
+ public:
+  WipeOnExit(void* p, std::size_t n) noexcept : p_(p), n_(n) {}
+  ~WipeOnExit() {
+    if (n_ != 0) ::explicit_bzero(p_, n_);
+  }
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+
+ private:
+  void* p_;
+  std::size_t n_;
+};
+
 // Streams beyond this many bits (challenge + nbits) are refused: 2^36 bits = 8 GiB.
 constexpr std::uint64_t kMaxStreamBits = std::uint64_t{1} << 36;
 
@@ -46,6 +62,7 @@ Result<BitVector> FilePuf::respond(std::uint64_t challenge, std::size_t nbits) {
   std::vector<std::uint8_t> window(static_cast<std::size_t>(end_byte - first_byte));
   std::uint64_t pos = 0;  // bytes consumed from the stream
   std::uint8_t skip[65536];
+  const WipeOnExit wipe_window(window.data(), window.size()), wipe_skip(skip, sizeof skip);
   while (pos < end_byte) {
     std::uint8_t* dst;
     std::size_t want;

@@ -46,6 +46,9 @@ Result<PageBuffer> PageBuffer::allocate(std::size_t size) {
   if (p == MAP_FAILED)
     return fail(Errc::internal, "out of memory: cannot map " + std::to_string(size) + " bytes");
   ::madvise(p, mapped, MADV_HUGEPAGE);
+  // Plaintext weights must not land in core dumps. Kernels without MADV_DONTDUMP (before 3.4) say
+  // EINVAL; nothing else can fail on a mapping we just made, so the hint is best effort.
+  ::madvise(p, mapped, MADV_DONTDUMP);
 #ifdef MADV_POPULATE_WRITE
   ::madvise(p, mapped, MADV_POPULATE_WRITE);
 #endif

@@ -5,41 +5,54 @@
 #include <vector>
 
 #include "hwlock/safetensors.hpp"
+#include "io/json_bounded.hpp"
 
 namespace hwlock::st {
 namespace {
 
 using nlohmann::json;
 
-// Thrown from the parser callback on a repeated key; caught below, never escapes this file.
-struct DuplicateKey {
-  std::string key;
+// Thrown from the key hook to stop at the first tensor past the count or name limit; caught below,
+// never escapes this file.
+struct Reject {
+  Errc code;
+  std::string message;
 };
 
+// At most `max` bytes of `s`, cut at a UTF-8 character boundary: for messages about huge names.
+std::string shorten(const std::string& s, std::size_t max = 256) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+
 Result<json> parse_json_strict(std::string_view text, const std::string& where) {
-  std::vector<std::set<std::string>> keys_stack;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-        keys_stack.emplace_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys_stack.back().insert(parsed.get<std::string>()).second)
-          throw DuplicateKey{parsed.get<std::string>()};
-        break;
-      case json::parse_event_t::object_end:
-        keys_stack.pop_back();
-        break;
-      default:
-        break;
-    }
-    return true;
+  std::size_t tensors = 0;
+  auto on_key = [&](std::size_t depth, const std::string& key) {
+    if (depth != 1 || key == kMetadataKey) return;  // not a tensor name
+    if (++tensors > kMaxTensors)
+      throw Reject{Errc::st_too_many_tensors,
+                   where + ": header has more than " + std::to_string(kMaxTensors) + " tensors"};
+    if (key.size() > kMaxTensorNameSize)
+      throw Reject{Errc::st_name_too_long, where + ": tensor \"" + shorten(key) +
+                                               "\" has a name of " + std::to_string(key.size()) +
+                                               " bytes, above the limit of " +
+                                               std::to_string(kMaxTensorNameSize)};
   };
+  json root;
+  detail::BoundedJsonBuilder builder(root, kMaxHeaderDepth, /*reject_duplicate_keys=*/true, on_key);
   try {
-    return json::parse(text.begin(), text.end(), cb, /*allow_exceptions=*/true,
-                       /*ignore_comments=*/false);
-  } catch (const DuplicateKey& d) {
-    return fail(Errc::st_duplicate_name, where + ": header has the key \"" + d.key + "\" twice");
+    detail::parse_bounded(text, builder);
+    return root;
+  } catch (const detail::JsonDuplicateKey& d) {
+    return fail(Errc::st_duplicate_name,
+                where + ": header has the key \"" + shorten(d.key) + "\" twice");
+  } catch (const detail::JsonTooDeep&) {
+    return fail(Errc::st_header_too_deep, where + ": header JSON is nested deeper than " +
+                                              std::to_string(kMaxHeaderDepth) + " levels");
+  } catch (const Reject& r) {
+    return fail(r.code, r.message);
   } catch (const json::exception& e) {
     return fail(Errc::st_header_bad_json, where + ": header is not valid JSON: " + e.what());
   }

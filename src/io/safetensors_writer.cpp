@@ -10,6 +10,10 @@ Status write_file(const std::filesystem::path& path, std::span<const TensorView>
   for (const auto& t : tensors) order.push_back(&t);
   std::sort(order.begin(), order.end(),
             [](const TensorView* a, const TensorView* b) { return a->name < b->name; });
+  if (tensors.size() > kMaxTensors)
+    return fail(Errc::st_too_many_tensors, path.string() + ": " + std::to_string(tensors.size()) +
+                                               " tensors, above the limit of " +
+                                               std::to_string(kMaxTensors));
   Header h;
   h.metadata = metadata;
   for (const auto& [k, v] : metadata)
@@ -21,6 +25,10 @@ Status write_file(const std::filesystem::path& path, std::span<const TensorView>
                   path.string() + ": tensor \"" + order[i]->name + "\" given twice");
     if (!is_valid_utf8(order[i]->name))
       return fail(Errc::st_header_not_utf8, path.string() + ": a tensor name is not valid UTF-8");
+    if (order[i]->name.size() > kMaxTensorNameSize)
+      return fail(Errc::st_name_too_long,
+                  path.string() + ": a tensor name of " + std::to_string(order[i]->name.size()) +
+                      " bytes is above the limit of " + std::to_string(kMaxTensorNameSize));
     if (order[i]->name == kMetadataKey)
       return fail(Errc::st_header_schema,
                   path.string() + ": \"__metadata__\" is not a tensor name");

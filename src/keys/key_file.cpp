@@ -67,7 +67,7 @@ Result<crypto::SecretKey> read_key_file(const std::filesystem::path& path, std::
 
 Status write_key_file(const std::filesystem::path& path, const crypto::SecretKey& key,
                       bool overwrite) {
-  HWLOCK_ASSIGN(auto out, io::AtomicFile::create(path, overwrite, 0600));
+  HWLOCK_ASSIGN(auto out, io::AtomicFile::create(path, overwrite, io::kPrivateMode));
   static constexpr char kHex[] = "0123456789abcdef";
   crypto::SecretBuffer text(kMagic.size() + 64 + 1);
   auto* p = reinterpret_cast<char*>(text.data());

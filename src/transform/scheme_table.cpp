@@ -11,9 +11,11 @@ struct Row {
   const Scheme& (*get)();
 };
 
-const std::array<Row, 2> kTable{{
+const std::array<Row, 4> kTable{{
     {"aes", detail::aes_ctr_scheme},
     {"preaes", detail::preaes_scheme},
+    {"shuffle-free", detail::shuffle_free_scheme},
+    {"shuffle", detail::shuffle_scheme},
 }};
 
 }  // namespace

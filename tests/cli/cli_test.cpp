@@ -127,7 +127,10 @@ TEST_F(Cli, MalformedInputsGetDistinctExitCodes) {
                                                {"bad_json_truncated.safetensors", 25},
                                                {"hole.safetensors", 30},
                                                {"trailing_bytes.safetensors", 31},
-                                               {"duplicate_tensor.safetensors", 32}};
+                                               {"duplicate_tensor.safetensors", 32},
+                                               {"deep_nesting_huge.safetensors", 34},
+                                               {"too_many_tensors.safetensors", 35},
+                                               {"name_too_long.safetensors", 36}};
   for (const auto& [file, code] : cases) {
     auto r = cli("inspect " + quote(corpus / file));
     EXPECT_EQ(r.exit_code, code) << file << ": " << r.out;

@@ -41,6 +41,19 @@ TEST_F(Corrupt, KeySourceNotJson) {
   EXPECT_EQ(open_edited([](st::Header& h) { h.metadata["hwlock.key_source"] = "{"; }),
             Errc::container_corrupt);
 }
+TEST_F(Corrupt, DeeplyNestedLockJsonIsRefusedEarly) {
+  // Valid JSON, 10^6 levels: refused at level 33 instead of being built and then found malformed.
+  const std::string deep = std::string(1'000'000, '[') + std::string(1'000'000, ']');
+  for (const char* key : {"hwlock.key_source", "hwlock.tensors"}) {
+    test::rewrite_header(dir_ / "m.hwlock", dir_ / "e.hwlock",
+                         [&](st::Header& h) { h.metadata[key] = deep; });
+    auto m = LockedModel::open(dir_ / "e.hwlock");
+    ASSERT_FALSE(m) << key;
+    EXPECT_EQ(m.error().code, Errc::container_corrupt) << m.error().message;
+    EXPECT_NE(m.error().message.find("nested deeper than 32"), std::string::npos)
+        << m.error().message;
+  }
+}
 TEST_F(Corrupt, TensorWithoutLockEntry) {
   EXPECT_EQ(open_edited([](st::Header& h) {
               auto j = nlohmann::json::parse(h.metadata["hwlock.tensors"]);

@@ -15,6 +15,22 @@ namespace {
 
 using namespace hwlock;
 
+// shuffle-v1 needs a plan: every axis of every tensor coupled to one of two groups, either side.
+std::map<std::string, nlohmann::json, std::less<>> shuffle_requests(
+    const std::vector<test::GenTensor>& model, std::uint64_t seed) {
+  std::map<std::string, nlohmann::json, std::less<>> out;
+  for (const auto& t : model) {
+    nlohmann::json axes = nlohmann::json::array();
+    for (std::size_t a = 0; a < t.shape.size(); ++a) {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      axes.push_back(
+          {{"group", (seed >> 40) % 2 ? "g0" : "g1"}, {"side", (seed >> 50) % 2 ? "in" : "out"}});
+    }
+    out[t.name] = {{"axes", axes}};
+  }
+  return out;
+}
+
 bool all_supported(const transform::Scheme& s, const std::vector<test::GenTensor>& model) {
   for (const auto& t : model) {
     transform::TensorDesc d{t.name, t.dtype, t.shape, t.data.size()};
@@ -35,6 +51,8 @@ RC_GTEST_PROP(SchemeContainer, LockThenUnlockIsIdentityForEveryScheme, ()) {
   opt.scheme = std::string(id);
   opt.key_check = key_check;
   opt.threads = *rc::gen::inRange(1u, 4u);
+  if (id == "shuffle-v1")
+    opt.requests = shuffle_requests(model, *rc::gen::arbitrary<std::uint64_t>());
   const auto* scheme = transform::find_scheme(id);
   RC_ASSERT(scheme != nullptr);
   auto s = lock_file(dir / "m", dir / "l", key, opt);
@@ -109,6 +127,7 @@ TEST(SchemeContainer, WrongKeyRunsAndDecodesToADifferentModel) {
     LockOptions opt;
     opt.scheme = std::string(id);
     opt.key_check = false;
+    if (id == "shuffle-v1") opt.requests = shuffle_requests(model, 5);
     ASSERT_TRUE(lock_file(dir / "m", dir / "l", key, opt));
     auto m = LockedModel::open(dir / "l", ReadPolicy{.allow_unchecked = true});
     ASSERT_TRUE(m);

@@ -39,6 +39,33 @@ TEST(BitVector, FromBytesClearsTrailingBits) {
   EXPECT_EQ(v, w);  // equality is size + bytes, so trailing bits must be canonical
 }
 
+// The wiping copy/move/growth paths (raw responses never survive in a released block) keep the
+// value semantics: contents survive growth, moves leave the source empty, copies are equal.
+TEST(BitVector, WipingCopyMoveAndGrowthKeepValues) {
+  BitVector v;
+  for (std::size_t i = 0; i < 1000; ++i) v.push_back(i % 3 == 0);  // many reallocations
+  BitVector tail;
+  tail.append_bits(0xabcdef, 24);
+  v.append(tail);  // byte-aligned append (1000 bits = 125 bytes)
+  ASSERT_EQ(v.size(), 1024u);
+  for (std::size_t i = 0; i < 1000; ++i) ASSERT_EQ(v.get(i), i % 3 == 0) << i;
+  EXPECT_EQ(v.get_bits(1000, 24), 0xabcdefu);
+  BitVector copy(v);
+  EXPECT_EQ(copy, v);
+  BitVector small(3);
+  small = v;  // copy-assign over a smaller vector
+  EXPECT_EQ(small, v);
+  v = tail;  // copy-assign over a larger one
+  EXPECT_EQ(v, tail);
+  BitVector moved(std::move(copy));
+  EXPECT_EQ(moved, small);
+  EXPECT_EQ(copy.size(), 0u);  // NOLINT(bugprone-use-after-move): the contract under test
+  EXPECT_TRUE(copy.bytes().empty());
+  small = std::move(moved);
+  EXPECT_EQ(small.size(), 1024u);
+  EXPECT_TRUE(moved.bytes().empty());  // NOLINT(bugprone-use-after-move)
+}
+
 TEST(BitVector, HammingDistance) {
   BitVector a(100), b(100);
   EXPECT_EQ(hamming_distance(a, b), 0u);
