@@ -62,6 +62,9 @@ struct LockOptions {
   // requests for it (e.g. a shuffle plan); a tensor without a request gets {}.
   std::string scheme = std::string(crypto::kCipherId);
   std::map<std::string, nlohmann::json, std::less<>> requests;
+  // Per-tensor scheme ids that replace `scheme` for those tensors (e.g. aes for the 8-byte tensors
+  // preaes cannot lock; the CLI says which).
+  std::map<std::string, std::string, std::less<>> tensor_schemes;
   bool overwrite = false;  // replace an existing output
   unsigned threads = 0;    // 0: one per hardware thread
   ProgressFn progress;

@@ -67,6 +67,16 @@ int run_lock(const LockArgs& a) {
     opt.requests = std::move(requests).value();
   }
   std::string arch;
+  std::vector<std::string> fallback;  // tensors the scheme cannot lock: AES-256-CTR instead
+  {
+    auto reader = st::Reader::open(a.in);
+    if (!reader) return report(reader.error(), a.json);
+    for (const auto& t : reader->header().tensors)
+      if (!scheme->supports({t.name, t.dtype, t.shape, t.nbytes()})) {
+        opt.tensor_schemes[t.name] = std::string(crypto::kCipherId);
+        fallback.push_back(t.name);
+      }
+  }
   if (a.scheme == "shuffle") {
     auto requests = shuffle_requests(a.in, a.structure, arch);
     if (!requests) return report(requests.error(), a.json);
@@ -93,7 +103,8 @@ int run_lock(const LockArgs& a) {
                 {"bytes", bytes},
                 {"seconds", secs},
                 {"lock", model->lock().to_json()},
-                {"structure", arch.empty() ? nlohmann::json() : nlohmann::json(arch)}});
+                {"structure", arch.empty() ? nlohmann::json() : nlohmann::json(arch)},
+                {"aes_instead", fallback}});
   } else {
     std::cout << "locked " << model->header().tensors.size() << " tensors ("
               << human_bytes(static_cast<double>(bytes)) << ") of " << a.in << " into " << a.out
@@ -101,6 +112,10 @@ int run_lock(const LockArgs& a) {
               << ", key " << (model->lock().key_id.empty() ? "(id withheld)" : model->lock().key_id)
               << (a.no_key_check ? ", no key check (indistinguishable mode)" : ", header MAC")
               << "\n";
+    if (!fallback.empty())
+      std::cout << fallback.size() << " tensor(s) that " << opt.scheme
+                << " cannot lock (dtype) use aes-256-ctr instead, e.g. \"" << fallback.front()
+                << "\" (hwlock inspect lists each tensor's scheme)\n";
   }
   return 0;
 }

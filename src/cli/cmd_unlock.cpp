@@ -15,7 +15,7 @@ struct UnlockArgs {
 };
 
 int run_unlock(const UnlockArgs& a) {
-  auto source = unlock_source(a.key_file);
+  auto source = unlock_source(a.key_file, a.in);
   if (!source) return report(source.error(), a.json);
   UnlockOptions opt;
   opt.policy.allow_unchecked = a.allow_unchecked;

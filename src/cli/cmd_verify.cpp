@@ -15,7 +15,7 @@ struct VerifyArgs {
 };
 
 int run_verify(const VerifyArgs& a) {
-  auto source = unlock_source(a.key_file);
+  auto source = unlock_source(a.key_file, a.locked);
   if (!source) return report(source.error(), a.json);
   Progress progress("verify");
   auto r = verify(a.locked, **source, a.against, a.threads, progress.fn(),

@@ -1,4 +1,5 @@
 #include "common.hpp"
+#include "hwlock/container.hpp"
 
 #include <unistd.h>
 
@@ -105,8 +106,18 @@ Result<std::unique_ptr<KeyFileSource>> open_key_file(const std::string& path) {
 
 namespace hwlock::cli {
 
-Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file) {
-  if (key_file.empty()) return std::unique_ptr<KeySource>(device::DeviceKeySource::live());
+Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file,
+                                                 const std::string& container) {
+  if (key_file.empty()) {
+    // Without --key-file the live device is measured; a key-file lock has nothing to measure.
+    if (!container.empty()) {
+      auto m = LockedModel::open(container, ReadPolicy{.allow_unchecked = true});
+      if (m && m->lock().key_source_kind != "device")
+        return fail(Errc::usage, container + ": locked with a " + m->lock().key_source_kind +
+                                     " key, not for a device: give --key-file FILE");
+    }
+    return std::unique_ptr<KeySource>(device::DeviceKeySource::live());
+  }
   HWLOCK_ASSIGN(auto src, open_key_file(key_file));
   return std::unique_ptr<KeySource>(std::move(src));
 }

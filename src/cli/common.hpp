@@ -101,7 +101,10 @@ namespace hwlock::cli {
 // Opens a key file, printing a warning to stderr if its permissions are too open.
 Result<std::unique_ptr<KeyFileSource>> open_key_file(const std::string& path);
 // Unlocking: the key file if given, else the live device (re-measured, matched to the envelopes).
-Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file);
+// `container` (optional): the file to unlock, so that a key-file lock without --key-file is a
+// clear usage error instead of a failed device measurement.
+Result<std::unique_ptr<KeySource>> unlock_source(const std::string& key_file,
+                                                 const std::string& container = {});
 // Locking: a key file, or device records (one envelope each).
 Result<std::unique_ptr<KeySource>> lock_source(const std::string& key_file,
                                                const std::vector<std::string>& devices);

@@ -62,7 +62,8 @@ Status learn_params(const st::Reader& reader, const LockOptions& options,
     if (keys[i].scheme->locality() == transform::Locality::bytes) {
       if (!request.empty())
         return fail(Errc::scheme_params_invalid, where + ": tensor \"" + t.name + "\": scheme " +
-                                                     options.scheme + " takes no options");
+                                                     std::string(keys[i].scheme->id()) +
+                                                     " takes no options");
       continue;
     }
     scratch.resize(static_cast<std::size_t>(t.nbytes()));
@@ -86,10 +87,18 @@ Status lock_file(const std::filesystem::path& in, const std::filesystem::path& o
   const transform::Scheme* scheme = transform::find_scheme(options.scheme);
   if (scheme == nullptr)
     return fail(Errc::scheme_unsupported, "unknown scheme \"" + options.scheme + "\"");
+  const st::TensorIndex index(reader.header());
   for (const auto& [name, _] : options.requests)
-    if (reader.header().find(name) == nullptr)
+    if (index.find(name) == nullptr)
       return fail(Errc::scheme_params_invalid,
                   in.string() + ": lock options name tensor \"" + name + "\", which is not there");
+  for (const auto& [name, id] : options.tensor_schemes) {
+    if (index.find(name) == nullptr)
+      return fail(Errc::scheme_params_invalid,
+                  in.string() + ": lock options name tensor \"" + name + "\", which is not there");
+    if (transform::find_scheme(id) == nullptr)
+      return fail(Errc::scheme_unsupported, "unknown scheme \"" + id + "\"");
+  }
 
   nlohmann::json description = source.describe();
   HWLOCK_ASSIGN(crypto::SecretKey master, source.master_key(description));
@@ -107,7 +116,11 @@ Status lock_file(const std::filesystem::path& in, const std::filesystem::path& o
     HWLOCK_ASSIGN(lock.key_id, key_id(master));
   }
   for (const auto& t : reader.header().tensors) {
-    TensorLock tl{std::string(scheme->id()), {}, nlohmann::json::object()};
+    auto override_it = options.tensor_schemes.find(t.name);
+    TensorLock tl{override_it == options.tensor_schemes.end() ? std::string(scheme->id())
+                                                              : override_it->second,
+                  {},
+                  nlohmann::json::object()};
     HWLOCK_TRY(crypto::random_bytes(tl.nonce));
     lock.tensors.emplace(t.name, tl);
   }

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "hwlock/synthetic.hpp"
@@ -184,6 +185,57 @@ TEST_F(Cli, QuickDemoRunsEndToEnd) {
   EXPECT_TRUE(doc["unlocked_identical"].get<bool>());
   EXPECT_TRUE(doc["wrong_key_rejected"].get<bool>());
   EXPECT_GT(doc["nokeycheck_wrong_key_wild_f32_fraction"].get<double>(), 0.2);
+}
+
+}  // namespace
+
+namespace {
+
+// Every --scheme through the CLI: lock, verify against the original, unlock bit for bit.
+TEST_F(Cli, EverySchemeLocksAndUnlocksBitForBit) {
+  const std::string spec = R"({"hwlock_structure": 1, "groups": [{"name": "g", "in": [
+      {"tensor": "layers.0.mlp.fc.weight", "axis": 0}], "out": [
+      {"tensor": "layers.1.mlp.fc.weight", "axis": 0}]}]})";
+  { std::ofstream(dir_ / "spec.json") << spec; }
+  auto inspect = cli("inspect --json " + quote(dir_ / "m.safetensors"));
+  ASSERT_EQ(inspect.exit_code, 0) << inspect.out;
+  for (const std::string scheme : {"aes", "preaes", "shuffle-free", "shuffle"}) {
+    SCOPED_TRACE(scheme);
+    const auto locked = dir_ / (scheme + ".hwlock");
+    const std::string extra =
+        scheme == "shuffle" ? " --structure " + quote(dir_ / "spec.json") : "";
+    auto l = cli("lock --json --scheme " + scheme + extra + " " + quote(dir_ / "m.safetensors") +
+                 " -o " + quote(locked) + " --key-file " + quote(dir_ / "k.key"));
+    ASSERT_EQ(l.exit_code, 0) << l.out;
+    auto v = cli("verify " + quote(locked) + " --key-file " + quote(dir_ / "k.key") +
+                 " --against " + quote(dir_ / "m.safetensors"));
+    EXPECT_EQ(v.exit_code, 0) << v.out;
+    const auto plain = dir_ / (scheme + ".safetensors");
+    auto u = cli("unlock " + quote(locked) + " -o " + quote(plain) + " --key-file " +
+                 quote(dir_ / "k.key"));
+    ASSERT_EQ(u.exit_code, 0) << u.out;
+    EXPECT_EQ(hwlock::test::read_file(plain), hwlock::test::read_file(dir_ / "m.safetensors"));
+    auto w = cli("verify " + quote(locked) + " --key-file " + quote(dir_ / "other.key"));
+    EXPECT_EQ(w.exit_code, 44) << w.out;
+  }
+  // Structured mode on a graph it does not know: a clear error, never a weaker lock.
+  auto s = cli("lock --scheme shuffle " + quote(dir_ / "m.safetensors") + " -o " +
+               quote(dir_ / "x.hwlock") + " --key-file " + quote(dir_ / "k.key"));
+  EXPECT_EQ(s.exit_code, 112) << s.out;
+  EXPECT_NE(s.out.find("--structure"), std::string::npos) << s.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "x.hwlock"));
+}
+
+TEST_F(Cli, ForgettingTheKeyFileSaysSo) {
+  ASSERT_EQ(cli("lock " + quote(dir_ / "m.safetensors") + " -o " + quote(dir_ / "m.hwlock") +
+                " --key-file " + quote(dir_ / "k.key"))
+                .exit_code,
+            0);
+  auto u = cli("unlock " + quote(dir_ / "m.hwlock") + " -o " + quote(dir_ / "u"));
+  EXPECT_EQ(u.exit_code, 2) << u.out;
+  EXPECT_NE(u.out.find("--key-file"), std::string::npos) << u.out;
+  EXPECT_EQ(u.out.find("container_corrupt"), std::string::npos) << u.out;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "u"));
 }
 
 }  // namespace

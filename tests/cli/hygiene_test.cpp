@@ -215,9 +215,11 @@ TEST_F(CliHygiene, RefusedThreadsStillUnlock) {
   TempDir own;
   for (const char* name : {"m.hwlock", "k.key"})
     std::filesystem::copy_file(dir_ / name, own / name);
+  // A copy of the binary too: the build tree may sit where nobody cannot reach it.
+  std::filesystem::copy_file(kCli, own / "hwlock");
   const auto out = own / "single.safetensors";
   if (root) {
-    for (const auto& p : {own.path(), own / "m.hwlock", own / "k.key"})
+    for (const auto& p : {own.path(), own / "m.hwlock", own / "k.key", own / "hwlock"})
       ASSERT_EQ(::chown(p.c_str(), 65534, 65534), 0) << p;
   }
   const std::string as_user = root ? setpriv + " --reuid=65534 --regid=65534 --clear-groups " : "";
@@ -225,8 +227,9 @@ TEST_F(CliHygiene, RefusedThreadsStillUnlock) {
   auto probe = run(as_user + prlimit + " --nproc=1:1 /bin/sh -c '/bin/true; /bin/true'");
   ASSERT_NE(probe.exit_code, 0) << "RLIMIT_NPROC did not bind: " << probe.out;
   // ...and the unlock runs the pieces on its main thread instead of aborting.
-  auto r = run(as_user + prlimit + " --nproc=1:1 " + kCli + " unlock " + quote(own / "m.hwlock") +
-               " -o " + quote(out) + " --key-file " + quote(own / "k.key") + " --threads 8");
+  auto r = run(as_user + prlimit + " --nproc=1:1 " + quote(own / "hwlock") + " unlock " +
+               quote(own / "m.hwlock") + " -o " + quote(out) + " --key-file " +
+               quote(own / "k.key") + " --threads 8");
   ASSERT_EQ(r.exit_code, 0) << r.out;
   auto v = cli("verify " + quote(dir_ / "m.hwlock") + " --key-file " + quote(dir_ / "k.key") +
                " --against " + quote(out));
