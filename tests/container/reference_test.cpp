@@ -71,6 +71,28 @@ TEST(Reference, Version1WithoutKeyCheckNeedsTheReadersOptIn) {
   expect_unlocks_to_plain(kRef / "v1_aes_nokeycheck.hwlock", ReadPolicy{.allow_unchecked = true});
 }
 
+// Version 2, every scheme in both modes: written once by hwlock itself (the 2026-12 build that
+// introduced version 2, `hwlock lock plain.safetensors --scheme S [--no-key-check]` with
+// device.key) and checked in; today's code must still unlock them bit for bit.
+TEST(Reference, Version2EverySchemeBothModesUnlockBitForBit) {
+  const std::pair<const char*, const char*> files[] = {
+      {"aes", "aes-256-ctr"}, {"preaes", "preaes-v1"}, {"shuffle-free", "shuffle-free-v1"}};
+  for (const auto& [option, id] : files) {
+    for (const bool check : {true, false}) {
+      const auto path =
+          kRef / (std::string("v2_") + option + (check ? "_keycheck" : "_nokeycheck") + ".hwlock");
+      SCOPED_TRACE(path.string());
+      const ReadPolicy policy{.allow_unchecked = !check};
+      expect_unlocks_to_plain(path, policy);
+      auto m = LockedModel::open(path, policy);
+      ASSERT_TRUE(m);
+      EXPECT_EQ(m->lock().version, "2");
+      EXPECT_EQ(m->lock().key_check, check);
+      for (const auto& [name, t] : m->lock().tensors) EXPECT_EQ(t.scheme, id) << name;
+    }
+  }
+}
+
 // Known answers from make_v1_reference.py (Python's cryptography package), master key 00..1f,
 // salt a0..bf.
 TEST(Reference, EveryDerivationLabelHasAKnownAnswer) {

@@ -19,7 +19,7 @@ namespace t = hwlock::test;
 #define SKIP_WITHOUT_DATASET()                                   \
   do {                                                           \
     auto d = idx::fashion_mnist_dir();                           \
-    HWLOCK_REQUIRE_DEPENDENCY(d.has_value(), d.error().message); \
+    HWLOCK_REQUIRE_DEPENDENCY(d.ok(), d.error().message); \
   } while (0)
 
 // ---- Known answers (values from Python's gzip module over the Debian package's files).

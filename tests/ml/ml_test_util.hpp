@@ -15,7 +15,7 @@ namespace hwlock::test {
 #define HWLOCK_SKIP_WITHOUT_DATASET()                              \
   do {                                                             \
     auto d_ = ::hwlock::idx::fashion_mnist_dir();                  \
-    HWLOCK_REQUIRE_DEPENDENCY(d_.has_value(), d_.error().message); \
+    HWLOCK_REQUIRE_DEPENDENCY(d_.ok(), d_.error().message); \
   } while (0)
 
 // The Fashion-MNIST training split as tensors, loaded once per test binary.
