@@ -3,10 +3,10 @@
 // Input: a JSON object; each member becomes one metadata entry (string values as they are, other
 // values as their compact JSON text, so nested hwlock.key_source / hwlock.tensors objects can be
 // written directly). The header holds two tensors, "a" (F32 [2]) and "b" (U8 [3]).
-// Invariants: failures are not_locked (exactly when hwlock.version is absent), unsupported_version
-// or container_corrupt, and name the file; an accepted container has one lock per tensor,
-// consistent key-check fields and a printable description, and its header written to a file and
-// parsed back yields the same lock info.
+// Invariants: failures are not_locked (exactly when hwlock.version is absent), unsupported_version,
+// container_corrupt or scheme_params_invalid, and name the file; an accepted container has one lock
+// per tensor, consistent key-check fields and a printable description, and its header written to a
+// file and parsed back yields the same lock info.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -31,7 +31,8 @@ bool same(const hwlock::LockInfo& a, const hwlock::LockInfo& b) {
     return false;
   for (const auto& [name, t] : a.tensors) {
     const auto it = b.tensors.find(name);
-    if (it == b.tensors.end() || it->second.scheme != t.scheme || it->second.nonce != t.nonce)
+    if (it == b.tensors.end() || it->second.scheme != t.scheme || it->second.nonce != t.nonce ||
+        it->second.params != t.params)
       return false;
   }
   return true;
@@ -53,14 +54,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!info) {
     const auto code = info.error().code;
     HWLOCK_FUZZ_CHECK((code == hwlock::Errc::not_locked) == !hwlock::is_locked(h));
-    HWLOCK_FUZZ_CHECK(code == hwlock::Errc::not_locked ||
-                      code == hwlock::Errc::unsupported_version ||
-                      code == hwlock::Errc::container_corrupt);
+    HWLOCK_FUZZ_CHECK(
+        code == hwlock::Errc::not_locked || code == hwlock::Errc::unsupported_version ||
+        code == hwlock::Errc::container_corrupt || code == hwlock::Errc::scheme_params_invalid);
     HWLOCK_FUZZ_CHECK(info.error().message.starts_with(kOrigin));
     return 0;
   }
   HWLOCK_FUZZ_CHECK(hwlock::is_locked(h));
-  HWLOCK_FUZZ_CHECK(info->version == hwlock::kContainerVersion);
+  HWLOCK_FUZZ_CHECK(info->version == hwlock::kContainerVersion ||
+                    info->version == hwlock::kContainerVersion1);
+  for (const auto& [name, t] : info->tensors) HWLOCK_FUZZ_CHECK(t.params.is_object());
   HWLOCK_FUZZ_CHECK(info->tensors.size() == 2 && info->tensors.count("a") == 1 &&
                     info->tensors.count("b") == 1);
   HWLOCK_FUZZ_CHECK(info->key_check == !info->mac_hex.empty());
