@@ -24,12 +24,14 @@ configure:
 
 # Everything the tests need: the runtime, the workbench (libtorch), tests and examples.
 build: deps
-	$(MAKE) configure CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON $(CMAKE_FLAGS)"
+	$(MAKE) configure CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON -DHWLOCK_BUILD_TESTS=ON \
+	  -DHWLOCK_BUILD_EXAMPLES=ON $(CMAKE_FLAGS)"
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The demo is the runtime's: it needs neither libtorch nor the tests.
+# (The tests' packages are not installed for it, so neither tests nor examples are configured.)
 demo: deps-runtime
-	$(MAKE) configure
+	$(MAKE) configure CMAKE_FLAGS="-DHWLOCK_BUILD_TESTS=OFF -DHWLOCK_BUILD_EXAMPLES=OFF $(CMAKE_FLAGS)"
 	cmake --build $(BUILD) -j $(JOBS) --target hwlock
 	./$(BUILD)/src/cli/hwlock demo
 
@@ -68,7 +70,8 @@ fuzz:
 	done
 
 bench: deps
-	$(MAKE) configure BENCH=ON CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON $(CMAKE_FLAGS)"
+	$(MAKE) configure BENCH=ON CMAKE_FLAGS="-DHWLOCK_WITH_TORCH=ON -DHWLOCK_BUILD_TESTS=ON \
+	  -DHWLOCK_BUILD_EXAMPLES=ON $(CMAKE_FLAGS)"
 	cmake --build $(BUILD) -j $(JOBS)
 	./$(BUILD)/bench/bench_unlock
 
